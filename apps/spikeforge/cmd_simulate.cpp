@@ -1,0 +1,277 @@
+// `spikeforge simulate`: build a network from a built-in model or a config file, run it, and
+// write spikes.h5 (SONATA), optional units.nwb and state.h5, config.toml and report.json.
+#include "analysis/spike_summary.hpp"
+#include "commands.hpp"
+#include "config/config.hpp"
+#include "core/error.hpp"
+#include "core/provenance.hpp"
+#include "core/version.hpp"
+#include "io/atomic_file.hpp"
+#include "io/nwb_units.hpp"
+#include "io/sonata_spikes.hpp"
+#include "io/state_report.hpp"
+#include "models/builtin_registry.hpp"
+#include "sim/simulation.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace sf::cli {
+
+namespace {
+
+struct simulate_options {
+    std::string config_path;
+    std::string model;
+    std::optional<std::string> variant, stimulus, out;
+    std::optional<std::uint32_t> n;
+    std::optional<double> pconn, t_stop, dt;
+    std::optional<int> threads;
+    std::optional<std::uint64_t> seed;
+    std::vector<std::string> formats, record_v;
+    bool print_config = false;
+    bool quiet = false;
+    std::string command_line;
+};
+
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point start) {
+    return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+// Model-level flags only make sense where a builder expands them.
+void apply_model_flags(const simulate_options& o, config::simulation_config& c) {
+    const bool model_flags = o.variant || o.stimulus || o.n || o.pconn;
+    if (!o.model.empty()) c.model = o.model;
+    if (model_flags && !c.model)
+        throw core::config_error("--variant/--n/--pconn/--stimulus apply to a built-in model (--model or [model] in the "
+                                 "config); for an explicit network edit its [[population]]/[[projection]] tables");
+    auto& va = c.vogels_abbott;
+    if (o.variant) va.variant = *o.variant;
+    if (o.stimulus) va.stimulus = *o.stimulus;
+    if (o.n) va.n = *o.n;
+    if (o.pconn) va.pconn = *o.pconn;
+}
+
+config::simulation_config resolve_config(const simulate_options& o) {
+    config::simulation_config c;
+    if (!o.config_path.empty()) {
+        c = config::parse_file(o.config_path);
+        if (!c.model && c.output.dir == "out")
+            c.output.dir = "out/" + std::filesystem::path(o.config_path).stem().string();
+    } else {
+        c.model = o.model.empty() ? "vogels-abbott" : o.model;
+        c.output.dir = "out/" + *c.model;
+    }
+    if (!o.model.empty() && o.model != "vogels-abbott")
+        throw core::config_error(fmt::format("--model: unknown built-in model '{}' (known: vogels-abbott)", o.model));
+    apply_model_flags(o, c);
+    if (o.t_stop) c.run.t_stop_ms = *o.t_stop;
+    if (o.dt) c.run.dt_ms = *o.dt;
+    if (o.threads) c.run.threads = *o.threads;
+    if (o.seed) c.run.seed = *o.seed;
+    if (o.out) c.output.dir = *o.out;
+    for (const auto& f : o.formats) {
+        if (f == "nwb") c.output.nwb = true;
+        else if (f != "sonata") throw core::config_error(fmt::format("--format: must be sonata or nwb (got '{}')", f));
+    }
+    for (const auto& r : o.record_v) c.run.probes.push_back(config::parse_record_option(r));
+    config::expand_model(c);
+    return c;
+}
+
+// Progress on stderr, only for an interactive terminal and runs longer than a few seconds.
+std::function<void(double, double)> progress_printer(bool enabled) {
+    if (!enabled || !isatty(STDERR_FILENO)) return {};
+    auto start = clock_type::now();
+    auto last = std::make_shared<double>(0.0);
+    return [start, last](double t_ms, double t_end_ms) {
+        const double elapsed = seconds_since(start);
+        if (elapsed < 2.0 || elapsed - *last < 0.5) return;
+        *last = elapsed;
+        const double fraction = t_end_ms > 0 ? t_ms / t_end_ms : 1.0;
+        std::fprintf(stderr, "\r  simulating %.0f / %.0f ms (%3.0f %%), %.1f s elapsed, ~%.1f s left   ", t_ms, t_end_ms,
+                     100 * fraction, elapsed, fraction > 0 ? elapsed * (1 - fraction) / fraction : 0.0);
+        if (t_ms >= t_end_ms) std::fprintf(stderr, "\n");
+    };
+}
+
+double peak_rss_mb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+nlohmann::json nan_to_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+struct timings {
+    double build = 0, simulate = 0, write = 0;
+};
+
+nlohmann::json make_report(const config::simulation_config& c, const sim::simulation& s,
+                           const std::vector<analysis::population_statistics>& stats, const timings& t,
+                           const core::provenance& prov) {
+    nlohmann::json r;
+    std::uint64_t spikes = 0;
+    nlohmann::json rate = nlohmann::json::object(), cv = nlohmann::json::object(), window = nlohmann::json::object(),
+                   pops = nlohmann::json::array();
+    for (const auto& p : stats) {
+        spikes += p.spikes;
+        rate[p.name] = p.rate_hz;
+        cv[p.name] = nan_to_null(p.cv_isi);
+        window[p.name] = p.window_rate_hz;
+        pops.push_back({{"name", p.name}, {"neurons", p.neurons}, {"spikes", p.spikes}, {"rate_hz", p.rate_hz},
+                        {"cv_isi", nan_to_null(p.cv_isi)}, {"cv_neurons", p.cv_neurons}});
+    }
+    r["version"] = core::version;
+    r["neurons"] = s.neuron_count();
+    r["synapses"] = s.synapse_count();
+    r["spikes"] = spikes;
+    r["events"] = s.events_delivered();
+    r["rate_hz"] = rate;
+    r["cv_isi"] = cv;
+    r["rate_last_200ms_hz"] = window;
+    r["populations"] = pops;
+    r["time_s"] = {{"build", t.build}, {"simulate", t.simulate}, {"write", t.write}};
+    r["events_per_s"] = t.simulate > 0 ? static_cast<double>(s.events_delivered()) / t.simulate : 0.0;
+    r["threads"] = s.threads();
+    r["ranks"] = 1;
+    r["seed"] = c.run.seed;
+    r["dt_ms"] = c.run.dt_ms;
+    r["t_stop_ms"] = c.run.t_stop_ms;
+    r["min_delay_ms"] = static_cast<double>(s.min_delay_steps()) * c.run.dt_ms;
+    r["synapse_bytes"] = s.synapse_bytes();
+    r["bytes_per_synapse"] = s.synapse_count() ? static_cast<double>(s.synapse_bytes()) / static_cast<double>(s.synapse_count()) : 0.0;
+    r["peak_rss_mb"] = peak_rss_mb();
+    r["created_utc"] = prov.created_utc;
+    r["command_line"] = prov.command_line;
+    r["output_dir"] = c.output.dir;
+    return r;
+}
+
+void print_summary(const config::simulation_config& c, const sim::simulation& s, const nlohmann::json& r,
+                   const std::vector<analysis::population_statistics>& stats) {
+    fmt::print("\n--- spikeforge simulation ---\n");
+    fmt::print("Threads                : {}\n", s.threads());
+    fmt::print("Number of Neurons      : {}\n", s.neuron_count());
+    fmt::print("Number of Synapses     : {} ({:.1f} bytes each)\n", s.synapse_count(), r["bytes_per_synapse"].get<double>());
+    fmt::print("Simulated time         : {:g} ms at dt = {:g} ms, seed {}\n", c.run.t_stop_ms, c.run.dt_ms, c.run.seed);
+    for (const auto& p : c.network.populations) {
+        if (p.model != "iaf_cond_exp" && p.model != "iaf_psc_exp") continue;
+        for (const auto& proj : c.network.projections)
+            if (proj.source == p.name && proj.weight.is_constant()) {
+                const bool cond = c.network.find_population(proj.target) &&
+                                  c.network.find_population(proj.target)->model == "iaf_cond_exp";
+                fmt::print("{:<23}: {:g} {}\n", fmt::format("{} weight", p.name), proj.weight.value, cond ? "nS" : "pA");
+                break;
+            }
+    }
+    for (const auto& p : stats)
+        fmt::print("{:<23}: {:.4g} Hz (CV of ISI {:.3g}, {} spikes)\n", fmt::format("{} rate", p.name), p.rate_hz, p.cv_isi, p.spikes);
+    fmt::print("Delivered events       : {} ({:.3g} per s)\n", s.events_delivered(), r["events_per_s"].get<double>());
+    fmt::print("Build time             : {:.4g} s\n", r["time_s"]["build"].get<double>());
+    fmt::print("Simulation time        : {:.4g} s\n", r["time_s"]["simulate"].get<double>());
+    fmt::print("Writing time           : {:.4g} s\n", r["time_s"]["write"].get<double>());
+    fmt::print("Peak memory            : {:.1f} MB\n", r["peak_rss_mb"].get<double>());
+    fmt::print("Output                 : {}/\n", c.output.dir);
+}
+
+int run_simulate(const simulate_options& o) {
+    config::simulation_config c = resolve_config(o);
+    if (o.print_config) {
+        fmt::print("{}", config::to_toml(c));
+        return 0;
+    }
+    const std::filesystem::path dir(c.output.dir);
+    io::check_writable_dir(dir.string());
+
+    core::provenance prov;
+    prov.version = core::version;
+    prov.config_toml = config::to_toml(c);
+    prov.seed = c.run.seed;
+    prov.threads = c.run.threads;
+    prov.created_utc = core::utc_now_iso8601();
+    prov.command_line = o.command_line;
+
+    timings t;
+    auto start = clock_type::now();
+    const auto registry = models::builtin_registry();
+    sim::simulation s(c.network, c.run, registry);
+    t.build = seconds_since(start);
+
+    // Spikes go to the SONATA file and the online summary; units.nwb and state.h5 when asked.
+    io::sonata_spike_writer sonata((dir / "spikes.h5").string(), prov);
+    std::unique_ptr<io::nwb_units_writer> nwb;
+    if (c.output.nwb) nwb = std::make_unique<io::nwb_units_writer>((dir / "units.nwb").string(), prov);
+    analysis::spike_summary summary(std::max(0.0, c.run.t_stop_ms - 200.0), c.run.t_stop_ms);
+    std::vector<core::spike_sink*> sinks{&sonata, &summary};
+    if (nwb) sinks.push_back(nwb.get());
+    core::spike_sink_fanout fanout(sinks);
+    s.attach_spike_sink(&fanout);
+    std::unique_ptr<io::state_report_writer> state;
+    if (!c.run.probes.empty()) {
+        state = std::make_unique<io::state_report_writer>((dir / "state.h5").string(), prov);
+        s.attach_state_sink(state.get());
+    }
+    s.set_progress(progress_printer(!o.quiet));
+
+    start = clock_type::now();
+    s.run(c.run.t_stop_ms);
+    t.simulate = seconds_since(start);
+
+    start = clock_type::now();
+    fanout.finish();
+    if (state) state->finish();
+    io::write_text_atomically((dir / "config.toml").string(), prov.config_toml);
+    t.write = seconds_since(start);
+    const auto stats = summary.statistics(c.run.t_stop_ms);
+    nlohmann::json report = make_report(c, s, stats, t, prov);
+    io::write_text_atomically((dir / "report.json").string(), report.dump(2) + "\n");
+    if (!o.quiet) print_summary(c, s, report, stats);
+    return 0;
+}
+
+}  // namespace
+
+std::function<int()> add_simulate(CLI::App& app, int argc, char** argv) {
+    auto o = std::make_shared<simulate_options>();
+    for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);
+    CLI::App* cmd = app.add_subcommand(
+        "simulate",
+        "Simulate a spiking network: a built-in model (default: the Vogels-Abbott COBA network) or a TOML config.\n"
+        "Writes DIR/spikes.h5 (SONATA, ms), DIR/config.toml (fully resolved), DIR/report.json,\n"
+        "and on request DIR/units.nwb (NWB units, s) and DIR/state.h5 (sampled state).\n"
+        "Flags override the config.");
+    cmd->add_option("config", o->config_path, "TOML config file (see docs/config.md); dump one with --print-config")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--model", o->model, "built-in network: vogels-abbott (default when no config is given)");
+    cmd->add_option("--variant", o->variant, "vogels-abbott variant: coba (iaf_cond_exp, default) or cuba (iaf_psc_exp)");
+    cmd->add_option("--n", o->n, "vogels-abbott: number of neurons, 80 % excitatory (default 4000)");
+    cmd->add_option("--pconn", o->pconn, "vogels-abbott: connection probability in [0, 1] (default 0.02)");
+    cmd->add_option("--stimulus", o->stimulus,
+                    "vogels-abbott: drive (default; per-neuron Poisson drive for the first 50 ms), kick (the seed's 20 "
+                    "Poisson sources at 10 Hz for 50 ms, p 0.01, 100 nS) or none");
+    cmd->add_option("--t-stop", o->t_stop, "simulated time [ms] (default 1000)");
+    cmd->add_option("--dt", o->dt, "time step [ms] (default 0.1)");
+    cmd->add_option("--threads", o->threads, "worker threads (results are identical for any count; default 1)");
+    cmd->add_option("--seed", o->seed, "random seed: network, initial values and inputs (default 1)");
+    cmd->add_option("--out", o->out, "output directory (default out/<model> or out/<config name>)");
+    cmd->add_option("--format", o->formats, "extra output: nwb (units.nwb, spike times in s); sonata is always written");
+    cmd->add_option("--record-v", o->record_v,
+                    "record the membrane potential [mV] of POP:IDS[@INTERVAL_MS], e.g. exc:0,1 or inh:0-9@1.0 (every "
+                    "step by default); repeatable; written to DIR/state.h5");
+    cmd->add_flag("--print-config", o->print_config, "print the fully resolved config (TOML) and exit without running");
+    cmd->add_flag("--quiet,-q", o->quiet, "no summary on stdout, no progress on stderr");
+    return [o] { return run_simulate(*o); };
+}
+
+}  // namespace sf::cli

@@ -1,0 +1,40 @@
+// spikeforge: one CLI for spiking neural activity. Maps typed errors to exit codes
+// (DESIGN.md §4): 0 ok, 1 runtime failure, 2 bad usage/config, 3 bad input data.
+#include "commands.hpp"
+#include "core/error.hpp"
+#include "core/version.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+#include <new>
+
+int main(int argc, char** argv) {
+    CLI::App app{"spikeforge: simulate spiking networks and turn spike data into analyses and ML datasets.\n"
+                 "Units everywhere: ms, mV, pA, nS, pF, Hz."};
+    app.set_version_flag("--version", fmt::format("spikeforge {}", sf::core::version));
+    app.require_subcommand(1);
+    app.fallthrough(false);
+    auto run_simulate = sf::cli::add_simulate(app, argc, argv);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
+        return static_cast<int>(sf::core::exit_code::bad_usage);
+    }
+    try {
+        if (app.got_subcommand("simulate")) return run_simulate();
+    } catch (const sf::core::error& e) {
+        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::bad_alloc&) {
+        std::fprintf(stderr, "spikeforge: error: out of memory\n");
+        return static_cast<int>(sf::core::exit_code::runtime_failure);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
+        return static_cast<int>(sf::core::exit_code::runtime_failure);
+    }
+    return 0;
+}

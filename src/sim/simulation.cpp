@@ -1,0 +1,622 @@
+#include "sim/simulation.hpp"
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+#include "sim/connectors.hpp"
+#include "sim/kernel_attributes.hpp"
+#include "sim/spin_barrier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <limits>
+#include <thread>
+
+namespace sf::sim {
+
+namespace {
+
+// [begin, end) of a population's neurons owned by `thread` (contiguous slices, in thread order,
+// so that concatenating the threads' spikes keeps the gid order).
+struct slice {
+    std::size_t begin = 0, end = 0;
+};
+slice slice_of(std::size_t size, int thread, int threads) {
+    return {size * static_cast<std::size_t>(thread) / static_cast<std::size_t>(threads),
+            size * static_cast<std::size_t>(thread + 1) / static_cast<std::size_t>(threads)};
+}
+
+std::int64_t steps_of(double ms, double dt) { return std::llround(ms / dt); }
+
+}  // namespace
+
+// One population in engine form.
+struct population_slot {
+    std::string name;
+    std::unique_ptr<population_base> model;
+    std::uint32_t first_gid = 0;
+    std::size_t size = 0;
+    bool record_spikes = true;
+    std::vector<double> ring;   // [receptor][slot][neuron]: input arriving at the end of a step
+    std::vector<double> i_ext;  // [pA] DC stimuli, per neuron
+    std::vector<std::size_t> outgoing;  // projections whose source this is
+    std::uint64_t spikes = 0;
+
+    double* ring_row(std::size_t receptor, std::size_t slot, std::size_t ring_size) {
+        return ring.data() + (receptor * ring_size + slot) * size;
+    }
+};
+
+// The synapses of one projection onto one thread's targets, CSR by source neuron.
+struct synapse_table {
+    std::vector<std::uint64_t> offsets;  // n_source + 1
+    std::vector<std::uint32_t> targets;  // target population-local index
+    std::vector<float> weights;          // per synapse, only when the weight varies
+    std::vector<std::uint16_t> delays;   // per synapse [steps], only when the delay varies
+
+    std::uint64_t bytes() const {
+        return offsets.capacity() * 8 + targets.capacity() * 4 + weights.capacity() * 4 + delays.capacity() * 2;
+    }
+};
+
+struct projection_slot {
+    std::size_t source = 0, target = 0, receptor = 0;
+    distribution weight, delay_ms;
+    double constant_weight = 0;
+    std::int64_t constant_delay = 0;  // [steps], when the delay is constant
+    std::vector<synapse_table> per_thread;
+};
+
+struct stimulus_slot {
+    stimulus_spec::kind type;
+    std::size_t population = 0, receptor = 0;
+    double mean_per_step = 0, weight = 0, amplitude = 0;
+    std::int64_t first_step = 0, end_step = 0;  // active in steps [first, end)
+};
+
+struct probe_slot {
+    core::state_probe info;
+    const std::vector<double>* field = nullptr;
+    std::vector<std::uint32_t> owner;     // thread owning each node
+    std::vector<double> buffer[2];        // per epoch parity: rows x nodes
+};
+
+struct simulation::impl {
+    run_spec run_cfg;
+    std::vector<population_slot> pops;
+    std::vector<projection_slot> projections;
+    std::vector<stimulus_slot> stimuli;
+    std::vector<probe_slot> probes;
+    int threads = 1;
+    std::int64_t min_delay = 1, max_delay = 1, ring_size = 2;
+    std::int64_t step = 0;  // next step to compute
+    // spikes[parity][thread][population][step in epoch]: local ids that fired
+    std::vector<std::vector<std::vector<spike_list>>> spikes[2];
+    std::vector<std::uint64_t> events_per_thread;
+    core::spike_sink* spike_sink = nullptr;
+    core::state_sink* state_sink = nullptr;
+    std::function<void(double, double)> progress;
+    bool sinks_started = false;
+
+    void build(const network_spec& net, const model_registry& registry);
+    void build_populations(const network_spec& net, const model_registry& registry);
+    void build_projections(const network_spec& net);
+    void build_stimuli(const network_spec& net);
+    void build_probes();
+    void build_thread_tables(int thread, const std::vector<connector_context>& contexts);
+    void initialize_state(const network_spec& net);
+
+    std::int64_t epoch_steps() const { return min_delay; }
+    void run_thread(int thread, std::int64_t first_step, std::int64_t end_step, spin_barrier& barrier,
+                    std::exception_ptr& failure, bool& abort);
+    void update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
+    void apply_stimuli(int thread, std::int64_t s);
+    void deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
+    void record_epoch(std::int64_t e0, std::int64_t n, int parity);
+    void sample_probes(int thread, std::int64_t s, std::int64_t e0, int parity);
+    void start_sinks();
+};
+
+simulation::simulation(const network_spec& network, const run_spec& run, const model_registry& registry)
+    : impl_(std::make_unique<impl>()) {
+    impl_->run_cfg = run;
+    impl_->build(network, registry);
+}
+
+simulation::~simulation() = default;
+
+void simulation::impl::build(const network_spec& net, const model_registry& registry) {
+    if (!(run_cfg.dt_ms > 0) || !std::isfinite(run_cfg.dt_ms))
+        throw core::config_error(fmt::format("simulation.dt_ms: must be > 0 (got {})", run_cfg.dt_ms));
+    if (!(run_cfg.t_stop_ms >= 0) || !std::isfinite(run_cfg.t_stop_ms))
+        throw core::config_error(fmt::format("simulation.t_stop_ms: must be >= 0 (got {})", run_cfg.t_stop_ms));
+    if (run_cfg.threads < 1 || run_cfg.threads > 1024)
+        throw core::config_error(fmt::format("simulation.threads: must be in [1, 1024] (got {})", run_cfg.threads));
+    threads = run_cfg.threads;
+    build_populations(net, registry);
+    build_projections(net);
+    build_stimuli(net);
+    initialize_state(net);
+    build_probes();
+    events_per_thread.assign(static_cast<std::size_t>(threads), 0);
+    for (auto& parity : spikes) {
+        parity.assign(static_cast<std::size_t>(threads), {});
+        for (auto& per_thread : parity) per_thread.assign(pops.size(), std::vector<spike_list>(static_cast<std::size_t>(min_delay)));
+    }
+}
+
+void simulation::impl::build_populations(const network_spec& net, const model_registry& registry) {
+    std::uint64_t next_gid = 0;
+    for (std::size_t p = 0; p < net.populations.size(); ++p) {
+        const auto& spec = net.populations[p];
+        const std::string where = fmt::format("population.{}", spec.name);
+        if (spec.name.empty()) throw core::config_error(fmt::format("population[{}].name: must not be empty", p));
+        for (std::size_t q = 0; q < p; ++q)
+            if (net.populations[q].name == spec.name)
+                throw core::config_error(fmt::format("{}: population name used twice", where));
+        if (spec.size == 0) throw core::config_error(fmt::format("{}.n: must be >= 1", where));
+        population_slot slot;
+        slot.name = spec.name;
+        slot.model = registry.create(where, spec, run_cfg.dt_ms);
+        slot.first_gid = static_cast<std::uint32_t>(next_gid);
+        slot.size = spec.size;
+        slot.record_spikes = spec.record_spikes;
+        slot.i_ext.assign(spec.size, 0.0);
+        next_gid += spec.size;
+        if (next_gid > std::numeric_limits<std::uint32_t>::max())
+            throw core::config_error("population: more than 2^32 - 1 neurons in total");
+        pops.push_back(std::move(slot));
+    }
+}
+
+static std::size_t find_population(const std::vector<population_slot>& pops, const std::string& name, const std::string& where) {
+    for (std::size_t p = 0; p < pops.size(); ++p)
+        if (pops[p].name == name) return p;
+    throw core::config_error(fmt::format("{}: no population named '{}'", where, name));
+}
+
+void simulation::impl::build_projections(const network_spec& net) {
+    const double dt = run_cfg.dt_ms;
+    std::vector<connector_context> contexts;
+    std::vector<std::vector<std::uint32_t>> totals(net.projections.size());
+    std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 1;
+    for (std::size_t j = 0; j < net.projections.size(); ++j) {
+        const auto& spec = net.projections[j];
+        const std::string where = fmt::format("projection[{}] ({} -> {})", j, spec.source, spec.target);
+        projection_slot proj;
+        proj.source = find_population(pops, spec.source, where + ".source");
+        proj.target = find_population(pops, spec.target, where + ".target");
+        const auto& target = *pops[proj.target].model;
+        const int receptor = target.receptor_index(spec.receptor);
+        if (receptor < 0) {
+            std::string known;
+            for (auto r : target.receptors()) known += (known.empty() ? "" : ", ") + std::string(r);
+            throw core::config_error(fmt::format("{}.receptor: model {} has no receptor '{}' (receptors: {})", where,
+                                                 target.model_name(), spec.receptor, known.empty() ? "none" : known));
+        }
+        proj.receptor = static_cast<std::size_t>(receptor);
+        spec.weight.validate(where + ".weight");
+        spec.delay_ms.validate(where + ".delay_ms");
+        if (target.conductance_based() && spec.weight.min_value() < 0)
+            throw core::config_error(fmt::format("{}.weight: conductance weights [nS] must be >= 0 (lowest possible {})",
+                                                 where, spec.weight.min_value()));
+        if (spec.delay_ms.min_value() < dt * (1 - 1e-9))
+            throw core::config_error(fmt::format("{}.delay_ms: delay must be >= dt = {} ms (lowest possible {} ms)", where, dt,
+                                                 spec.delay_ms.min_value()));
+        if (spec.delay_ms.max_value() / dt > 65535)
+            throw core::config_error(fmt::format("{}.delay_ms: delay must be < 65536 steps ({} ms)", where, 65535 * dt));
+        proj.weight = spec.weight;
+        proj.delay_ms = spec.delay_ms;
+        proj.constant_weight = spec.weight.value;
+        proj.constant_delay = steps_of(spec.delay_ms.value, dt);
+        lo = std::min(lo, std::max<std::int64_t>(1, steps_of(spec.delay_ms.min_value(), dt)));
+        hi = std::max(hi, steps_of(spec.delay_ms.max_value(), dt));
+
+        connector_context ctx;
+        ctx.spec = spec.connector;
+        ctx.n_source = static_cast<std::uint32_t>(pops[proj.source].size);
+        ctx.n_target = static_cast<std::uint32_t>(pops[proj.target].size);
+        ctx.same_population = proj.source == proj.target;
+        ctx.seed = run_cfg.seed;
+        ctx.projection = static_cast<std::uint32_t>(j);
+        ctx.target_first_gid = pops[proj.target].first_gid;
+        validate_connector(ctx, where);
+        if (ctx.spec.type == connector_spec::rule::fixed_total_number) totals[j] = totals_per_target(ctx);
+        contexts.push_back(ctx);
+        pops[proj.source].outgoing.push_back(j);
+        projections.push_back(std::move(proj));
+    }
+    for (std::size_t j = 0; j < contexts.size(); ++j) contexts[j].per_target_counts = &totals[j];
+    // Without projections the epoch length only sets how often output is flushed.
+    min_delay = projections.empty() ? 10 : lo;
+    max_delay = projections.empty() ? 10 : hi;
+    ring_size = max_delay + 1;
+    for (auto& p : pops) p.ring.assign(p.model->receptors().size() * static_cast<std::size_t>(ring_size) * p.size, 0.0);
+    for (auto& proj : projections) proj.per_thread.resize(static_cast<std::size_t>(threads));
+
+    std::vector<std::jthread> workers;
+    for (int t = 1; t < threads; ++t) workers.emplace_back([this, t, &contexts] { build_thread_tables(t, contexts); });
+    build_thread_tables(0, contexts);
+}
+
+// Two passes over the counter-based streams: count synapses per source, then fill. Regenerating
+// instead of buffering keeps the build's extra memory at the tables' own size.
+void simulation::impl::build_thread_tables(int thread, const std::vector<connector_context>& contexts) {
+    std::vector<std::uint32_t> scratch;
+    for (std::size_t j = 0; j < projections.size(); ++j) {
+        auto& proj = projections[j];
+        const auto& ctx = contexts[j];
+        auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
+        const slice own = slice_of(pops[proj.target].size, thread, threads);
+        table.offsets.assign(ctx.n_source + 1, 0);
+        for (std::size_t t = own.begin; t < own.end; ++t)
+            for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) { ++table.offsets[s + 1]; });
+        for (std::size_t s = 0; s < ctx.n_source; ++s) table.offsets[s + 1] += table.offsets[s];
+        const std::uint64_t n = table.offsets[ctx.n_source];
+        table.targets.resize(n);
+        if (!proj.weight.is_constant()) table.weights.resize(n);
+        if (!proj.delay_ms.is_constant()) table.delays.resize(n);
+        std::vector<std::uint64_t> fill(table.offsets.begin(), table.offsets.end() - 1);
+        const double dt = run_cfg.dt_ms;
+        for (std::size_t t = own.begin; t < own.end; ++t) {
+            core::rng_stream values(ctx.seed, {core::stream_purpose::synapse_values, ctx.projection,
+                                               ctx.target_first_gid + static_cast<std::uint32_t>(t)});
+            for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) {
+                const std::uint64_t k = fill[s]++;
+                table.targets[k] = static_cast<std::uint32_t>(t);
+                if (!table.weights.empty()) table.weights[k] = static_cast<float>(proj.weight.draw(values));
+                if (!table.delays.empty())
+                    table.delays[k] = static_cast<std::uint16_t>(std::clamp<std::int64_t>(steps_of(proj.delay_ms.draw(values), dt), 1, 65535));
+            });
+        }
+    }
+}
+
+void simulation::impl::build_stimuli(const network_spec& net) {
+    const double dt = run_cfg.dt_ms;
+    for (std::size_t k = 0; k < net.stimuli.size(); ++k) {
+        const auto& spec = net.stimuli[k];
+        const std::string where = fmt::format("stimulus[{}]", k);
+        stimulus_slot slot;
+        slot.type = spec.type;
+        slot.population = find_population(pops, spec.target, where + ".target");
+        if (!(spec.start_ms >= 0) || !(spec.stop_ms >= spec.start_ms))
+            throw core::config_error(fmt::format("{}: need 0 <= start_ms <= stop_ms (got {} and {})", where, spec.start_ms, spec.stop_ms));
+        // Active in the steps whose start time s*dt lies in [start, stop).
+        slot.first_step = static_cast<std::int64_t>(std::ceil(spec.start_ms / dt - 1e-9));
+        slot.end_step = spec.stop_ms > 1e299 ? std::numeric_limits<std::int64_t>::max()
+                                             : static_cast<std::int64_t>(std::ceil(spec.stop_ms / dt - 1e-9));
+        const auto& model = *pops[slot.population].model;
+        if (spec.type == stimulus_spec::kind::poisson) {
+            const int receptor = model.receptor_index(spec.receptor);
+            if (receptor < 0)
+                throw core::config_error(fmt::format("{}.receptor: model {} has no receptor '{}'", where, model.model_name(), spec.receptor));
+            if (!(spec.rate_hz >= 0) || !std::isfinite(spec.rate_hz))
+                throw core::config_error(fmt::format("{}.rate_hz: must be >= 0 (got {})", where, spec.rate_hz));
+            if (model.conductance_based() && spec.weight < 0)
+                throw core::config_error(fmt::format("{}.weight: conductance weights [nS] must be >= 0 (got {})", where, spec.weight));
+            slot.receptor = static_cast<std::size_t>(receptor);
+            slot.mean_per_step = spec.rate_hz * 1e-3 * dt;
+            slot.weight = spec.weight;
+        } else {
+            if (model.receptors().empty())
+                throw core::config_error(fmt::format("{}.target: DC current needs a neuron model, {} is a source", where, model.model_name()));
+            if (!std::isfinite(spec.amplitude_pa))
+                throw core::config_error(fmt::format("{}.amplitude_pa: must be finite", where));
+            slot.amplitude = spec.amplitude_pa;
+        }
+        stimuli.push_back(slot);
+    }
+}
+
+void simulation::impl::initialize_state(const network_spec& net) {
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        const auto& spec = net.populations[p];
+        auto& pop = pops[p];
+        for (const auto& [field, dist] : spec.initial) {
+            const std::string where = fmt::format("population.{}.initial.{}", spec.name, field);
+            dist.validate(where);
+            if (pop.model->mutable_field(field) == nullptr) {
+                std::string known;
+                for (auto f : pop.model->field_names()) known += (known.empty() ? "" : ", ") + std::string(f);
+                throw core::config_error(fmt::format("{}: model {} has no state field '{}' (fields: {})", where,
+                                                     pop.model->model_name(), field, known.empty() ? "none" : known));
+            }
+        }
+        // One stream per neuron; fields drawn in name order (std::map), so adding a constant
+        // initial value never changes another field's random values... of other neurons.
+        for (std::size_t i = 0; i < pop.size; ++i) {
+            core::rng_stream rng(run_cfg.seed, {core::stream_purpose::initial_state, static_cast<std::uint32_t>(p),
+                                                pop.first_gid + static_cast<std::uint32_t>(i)});
+            for (const auto& [field, dist] : spec.initial) (*pop.model->mutable_field(field))[i] = dist.draw(rng);
+        }
+    }
+}
+
+void simulation::impl::build_probes() {
+    for (std::size_t k = 0; k < run_cfg.probes.size(); ++k) {
+        const auto& spec = run_cfg.probes[k];
+        const std::string where = fmt::format("record[{}] ({}:{})", k, spec.population, spec.field);
+        const std::size_t p = find_population(pops, spec.population, where + ".population");
+        const auto& model = *pops[p].model;
+        probe_slot probe;
+        probe.field = model.field(spec.field);
+        if (probe.field == nullptr)
+            throw core::config_error(fmt::format("{}.field: model {} has no state field '{}'", where, model.model_name(), spec.field));
+        if (spec.nodes.empty()) throw core::config_error(fmt::format("{}.nodes: name at least one neuron", where));
+        for (auto node : spec.nodes)
+            if (node >= pops[p].size)
+                throw core::config_error(fmt::format("{}.nodes: neuron {} does not exist (population has {})", where, node, pops[p].size));
+        const std::int64_t interval = spec.interval_ms <= 0 ? 1 : steps_of(spec.interval_ms, run_cfg.dt_ms);
+        if (interval < 1) throw core::config_error(fmt::format("{}.interval_ms: must be >= dt", where));
+        probe.info = {p, pops[p].name, spec.field, std::string(model.field_unit(spec.field)), spec.nodes, interval};
+        for (auto node : spec.nodes) {
+            int owner = 0;
+            while (slice_of(pops[p].size, owner, threads).end <= node) ++owner;
+            probe.owner.push_back(static_cast<std::uint32_t>(owner));
+        }
+        const std::size_t rows = static_cast<std::size_t>(min_delay / interval + 1);
+        for (auto& b : probe.buffer) b.assign(rows * spec.nodes.size(), 0.0);
+        probes.push_back(std::move(probe));
+    }
+}
+
+void simulation::attach_spike_sink(core::spike_sink* sink) { impl_->spike_sink = sink; }
+void simulation::attach_state_sink(core::state_sink* sink) { impl_->state_sink = sink; }
+void simulation::set_progress(std::function<void(double, double)> progress) { impl_->progress = std::move(progress); }
+
+void simulation::impl::start_sinks() {
+    if (sinks_started) return;
+    sinks_started = true;
+    std::vector<core::population_info> infos;
+    for (const auto& p : pops) infos.push_back({p.name, std::string(p.model->model_name()), p.size});
+    if (spike_sink) spike_sink->begin(infos, run_cfg.dt_ms);
+    if (state_sink) {
+        std::vector<core::state_probe> infos_probe;
+        for (const auto& p : probes) infos_probe.push_back(p.info);
+        state_sink->begin(infos_probe, run_cfg.dt_ms);
+    }
+}
+
+// Schedule of one run (the order matters; see the class comment in simulation.hpp):
+//   for each epoch of min_delay steps:
+//     1. update: every thread advances its own neurons through the epoch's steps, reading the
+//        ring rows of those steps and collecting its spikes in spikes[parity][thread];
+//     2. barrier: all spikes of the epoch exist;
+//     3. thread 0 streams the spikes and samples to the sinks; every thread delivers all spikes,
+//        in (step, gid) order, to its own targets' future ring rows (>= min_delay ahead).
+//   Spike and sample buffers alternate by epoch parity, so one barrier per epoch suffices: a
+//   thread may start updating epoch e+1 while another still reads epoch e's spikes.
+void simulation::run(double duration_ms) {
+    auto& s = *impl_;
+    if (!(duration_ms >= 0) || !std::isfinite(duration_ms))
+        throw core::config_error(fmt::format("run: duration must be >= 0 ms (got {})", duration_ms));
+    s.start_sinks();
+    const std::int64_t end_step = s.step + steps_of(duration_ms, s.run_cfg.dt_ms);
+    spin_barrier barrier(s.threads);
+    std::exception_ptr failure;
+    bool abort = false;
+    {
+        std::vector<std::jthread> workers;
+        for (int t = 1; t < s.threads; ++t)
+            workers.emplace_back([&, t] { s.run_thread(t, s.step, end_step, barrier, failure, abort); });
+        s.run_thread(0, s.step, end_step, barrier, failure, abort);
+    }
+    s.step = end_step;
+    if (failure) std::rethrow_exception(failure);
+}
+
+void simulation::impl::run_thread(int thread, std::int64_t first_step, std::int64_t end_step, spin_barrier& barrier,
+                                  std::exception_ptr& failure, bool& abort) {
+    int parity = 0;
+    for (std::int64_t e0 = first_step; e0 < end_step; e0 += epoch_steps(), parity ^= 1) {
+        const std::int64_t n = std::min(epoch_steps(), end_step - e0);
+        update_epoch(thread, e0, n, parity);
+        barrier.arrive_and_wait();
+        // `abort` is written by thread 0 only before a barrier and read by all after it.
+        if (abort) return;
+        if (thread == 0) {
+            try {
+                record_epoch(e0, n, parity);
+                if (progress) progress(static_cast<double>(e0 + n) * run_cfg.dt_ms, static_cast<double>(end_step) * run_cfg.dt_ms);
+            } catch (...) {
+                failure = std::current_exception();
+                abort = true;  // seen by the others after the next barrier
+            }
+        }
+        deliver_epoch(thread, e0, n, parity);
+    }
+    barrier.arrive_and_wait();  // the last epoch's buffers are read by everyone before returning
+}
+
+void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity) {
+    auto& mine = spikes[parity][static_cast<std::size_t>(thread)];
+    std::vector<const double*> inputs;
+    for (std::int64_t k = 0; k < n; ++k) {
+        const std::int64_t s = e0 + k;
+        apply_stimuli(thread, s);
+        const auto slot = static_cast<std::size_t>(s % ring_size);
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            auto& pop = pops[p];
+            const slice own = slice_of(pop.size, thread, threads);
+            const std::size_t receptors = pop.model->receptors().size();
+            inputs.resize(receptors);
+            for (std::size_t r = 0; r < receptors; ++r) inputs[r] = pop.ring_row(r, slot, static_cast<std::size_t>(ring_size));
+            update_args args;
+            args.begin = own.begin;
+            args.end = own.end;
+            args.step = s;
+            args.inputs = inputs;
+            args.i_ext = pop.i_ext.data();
+            args.seed = run_cfg.seed;
+            args.population_index = static_cast<std::uint32_t>(p);
+            args.first_gid = pop.first_gid;
+            args.dt_ms = run_cfg.dt_ms;
+            auto& out = mine[p][static_cast<std::size_t>(k)];
+            out.clear();
+            pop.model->update(args, out);
+            // The row has been consumed: clear it for the step that reuses it.
+            for (std::size_t r = 0; r < receptors; ++r)
+                std::fill(pop.ring_row(r, slot, static_cast<std::size_t>(ring_size)) + own.begin,
+                          pop.ring_row(r, slot, static_cast<std::size_t>(ring_size)) + own.end, 0.0);
+        }
+        sample_probes(thread, s, e0, parity);
+    }
+}
+
+// Poisson events of step s go into the ring row read at step s; DC currents switch on/off at
+// their first/end step (each thread edits only its own neurons).
+void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
+    for (std::size_t k = 0; k < stimuli.size(); ++k) {
+        const auto& stim = stimuli[k];
+        auto& pop = pops[stim.population];
+        const slice own = slice_of(pop.size, thread, threads);
+        if (stim.type == stimulus_spec::kind::dc) {
+            const double change = s == stim.first_step ? stim.amplitude : s == stim.end_step ? -stim.amplitude : 0.0;
+            if (change != 0.0 && stim.first_step != stim.end_step)
+                for (std::size_t i = own.begin; i < own.end; ++i) pop.i_ext[i] += change;
+            continue;
+        }
+        if (s < stim.first_step || s >= stim.end_step || stim.mean_per_step <= 0) continue;
+        double* row = pop.ring_row(stim.receptor, static_cast<std::size_t>(s % ring_size), static_cast<std::size_t>(ring_size));
+        const double p_none = std::exp(-stim.mean_per_step);
+        for (std::size_t i = own.begin; i < own.end; ++i) {
+            const core::stream_id id{core::stream_purpose::poisson_input, static_cast<std::uint32_t>(k),
+                                     pop.first_gid + static_cast<std::uint32_t>(i)};
+            const auto block = core::random_block(run_cfg.seed, id, static_cast<std::uint64_t>(s));
+            const double u = core::uniform_from_words(block[0], block[1]);
+            if (u < p_none) continue;
+            row[i] += stim.weight * static_cast<double>(core::poisson_by_inversion(stim.mean_per_step, u));
+        }
+    }
+}
+
+namespace {
+
+// The innermost loop of the engine: one spike onto one thread's targets of one projection.
+SF_HOT_KERNEL void add_constant(double* __restrict row, const std::uint32_t* __restrict targets, std::uint64_t count,
+                                double weight) {
+    for (std::uint64_t j = 0; j < count; ++j) row[targets[j]] += weight;
+}
+
+}  // namespace
+
+void simulation::impl::deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity) {
+    std::uint64_t events = 0;
+    const auto ring = static_cast<std::size_t>(ring_size);
+    for (std::int64_t k = 0; k < n; ++k) {
+        const std::int64_t s = e0 + k;
+        for (std::size_t p = 0; p < pops.size(); ++p) {
+            if (pops[p].outgoing.empty()) continue;
+            for (int u = 0; u < threads; ++u) {
+                for (std::uint32_t src : spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)]) {
+                    for (std::size_t j : pops[p].outgoing) {
+                        auto& proj = projections[j];
+                        auto& target = pops[proj.target];
+                        const auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
+                        const std::uint64_t begin = table.offsets[src], end = table.offsets[src + 1];
+                        events += end - begin;
+                        if (table.weights.empty() && table.delays.empty()) {
+                            double* row = target.ring_row(proj.receptor, static_cast<std::size_t>((s + proj.constant_delay) % ring_size), ring);
+                            add_constant(row, table.targets.data() + begin, end - begin, proj.constant_weight);
+                            continue;
+                        }
+                        for (std::uint64_t q = begin; q < end; ++q) {
+                            const std::int64_t d = table.delays.empty() ? proj.constant_delay : table.delays[q];
+                            const double w = table.weights.empty() ? proj.constant_weight : table.weights[q];
+                            target.ring_row(proj.receptor, static_cast<std::size_t>((s + d) % ring_size), ring)[table.targets[q]] += w;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    events_per_thread[static_cast<std::size_t>(thread)] += events;
+}
+
+void simulation::impl::sample_probes(int thread, std::int64_t s, std::int64_t e0, int parity) {
+    for (auto& probe : probes) {
+        const std::int64_t interval = probe.info.interval_steps;
+        if ((s + 1) % interval != 0) continue;
+        const std::int64_t first_row_step = ((e0 + interval) / interval) * interval;  // first sampled s+1 >= e0+1
+        const auto row = static_cast<std::size_t>((s + 1 - first_row_step) / interval);
+        const std::size_t n = probe.info.nodes.size();
+        for (std::size_t c = 0; c < n; ++c)
+            if (probe.owner[c] == static_cast<std::uint32_t>(thread))
+                probe.buffer[parity][row * n + c] = (*probe.field)[probe.info.nodes[c]];
+    }
+}
+
+void simulation::impl::record_epoch(std::int64_t e0, std::int64_t n, int parity) {
+    std::vector<std::int64_t> steps;
+    std::vector<std::uint32_t> nodes;
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        steps.clear();
+        nodes.clear();
+        for (std::int64_t k = 0; k < n; ++k)
+            for (int u = 0; u < threads; ++u)
+                for (std::uint32_t id : spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)]) {
+                    steps.push_back(e0 + k + 1);  // a spike of step s happens at t = (s+1) dt
+                    nodes.push_back(id);
+                }
+        pops[p].spikes += nodes.size();
+        if (spike_sink && pops[p].record_spikes && !nodes.empty()) spike_sink->write_spikes(p, steps, nodes);
+    }
+    if (!state_sink) return;
+    for (std::size_t k = 0; k < probes.size(); ++k) {
+        const auto& probe = probes[k];
+        const std::int64_t interval = probe.info.interval_steps;
+        const std::int64_t first = ((e0 + interval) / interval) * interval;
+        if (first > e0 + n) continue;
+        const auto rows = static_cast<std::size_t>((e0 + n - first) / interval + 1);
+        const std::size_t width = probe.info.nodes.size();
+        state_sink->write_samples(k, first, rows, std::span<const double>(probe.buffer[parity].data(), rows * width));
+    }
+}
+
+double simulation::time_ms() const { return static_cast<double>(impl_->step) * impl_->run_cfg.dt_ms; }
+double simulation::dt_ms() const { return impl_->run_cfg.dt_ms; }
+std::int64_t simulation::min_delay_steps() const { return impl_->min_delay; }
+std::int64_t simulation::max_delay_steps() const { return impl_->max_delay; }
+int simulation::threads() const { return impl_->threads; }
+
+std::uint64_t simulation::neuron_count() const {
+    std::uint64_t n = 0;
+    for (const auto& p : impl_->pops) n += p.size;
+    return n;
+}
+std::uint64_t simulation::synapse_count() const {
+    std::uint64_t n = 0;
+    for (const auto& proj : impl_->projections)
+        for (const auto& t : proj.per_thread) n += t.targets.size();
+    return n;
+}
+std::uint64_t simulation::events_delivered() const {
+    std::uint64_t n = 0;
+    for (auto e : impl_->events_per_thread) n += e;
+    return n;
+}
+std::uint64_t simulation::synapse_bytes() const {
+    std::uint64_t n = 0;
+    for (const auto& proj : impl_->projections)
+        for (const auto& t : proj.per_thread) n += t.bytes();
+    return n;
+}
+std::vector<population_summary> simulation::populations() const {
+    std::vector<population_summary> out;
+    for (const auto& p : impl_->pops)
+        out.push_back({p.name, std::string(p.model->model_name()), static_cast<std::uint32_t>(p.size), p.first_gid, p.spikes});
+    return out;
+}
+std::vector<core::population_info> simulation::population_infos() const {
+    std::vector<core::population_info> out;
+    for (const auto& p : impl_->pops) out.push_back({p.name, std::string(p.model->model_name()), p.size});
+    return out;
+}
+std::vector<core::state_probe> simulation::probes() const {
+    std::vector<core::state_probe> out;
+    for (const auto& p : impl_->probes) out.push_back(p.info);
+    return out;
+}
+
+}  // namespace sf::sim

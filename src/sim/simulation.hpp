@@ -1,0 +1,73 @@
+// The engine: a network description lowered into per-thread arrays, advanced on a fixed grid.
+//
+// Lowered form (built once, in parallel, per thread):
+//   * populations: structure-of-arrays state (sf::sim::population<Model>), an input ring
+//     buffer per receptor (D rows x neurons, row (step + delay) mod D), an external current;
+//   * each thread owns a contiguous slice of every population (its "targets") and, per
+//     projection, an outgoing CSR table: for each source neuron, the synapses onto the thread's
+//     own targets (target index, and weight/delay only when they vary). No atomics: a thread
+//     only ever writes its own targets' ring rows.
+// Epochs of min_delay steps: (1) every thread updates its neurons for the epoch's steps;
+// (2) spikes are gathered in the canonical order (step, gid); (3) every thread delivers them
+// to its own targets. Because a spike can only arrive min_delay steps later, the epoch never
+// needs its own spikes. The canonical order plus per-gid random streams make the output
+// bit-identical for any thread count.
+#pragma once
+
+#include "core/recording.hpp"
+#include "sim/model_registry.hpp"
+#include "sim/network_spec.hpp"
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sf::sim {
+
+struct population_summary {
+    std::string name;
+    std::string model;
+    std::uint32_t size = 0;
+    std::uint32_t first_gid = 0;
+    std::uint64_t spikes = 0;
+};
+
+class simulation {
+public:
+    // Validates and builds everything; throws core::config_error naming the offending key.
+    simulation(const network_spec& network, const run_spec& run, const model_registry& registry);
+    ~simulation();
+    simulation(const simulation&) = delete;
+    simulation& operator=(const simulation&) = delete;
+
+    // Non-owning; attach before the first run(). The caller calls finish() on them.
+    void attach_spike_sink(core::spike_sink* sink);
+    void attach_state_sink(core::state_sink* sink);
+    // Called from the simulating thread about every epoch with (t_now_ms, t_end_ms).
+    void set_progress(std::function<void(double, double)> progress);
+
+    // Advances the network by duration_ms (rounded to whole steps); may be called repeatedly.
+    void run(double duration_ms);
+
+    double time_ms() const;
+    double dt_ms() const;
+    std::int64_t min_delay_steps() const;
+    std::int64_t max_delay_steps() const;
+    int threads() const;
+    std::uint64_t neuron_count() const;
+    std::uint64_t synapse_count() const;
+    std::uint64_t events_delivered() const;  // spike -> synapse deliveries so far
+    std::uint64_t synapse_bytes() const;     // memory held by the synapse tables
+    std::vector<population_summary> populations() const;
+    std::vector<core::population_info> population_infos() const;
+    std::vector<core::state_probe> probes() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace sf::sim

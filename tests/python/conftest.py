@@ -1,0 +1,53 @@
+"""Shared helpers for the Python integration tests: run the CLI, read its outputs."""
+import json
+import os
+import pathlib
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BINARY = ROOT / "build" / "bin" / "spikeforge"
+
+
+def run_cli(*args, check=True, timeout=600):
+    """Runs build/bin/spikeforge with args; returns the CompletedProcess (text mode)."""
+    proc = subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"spikeforge {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
+def read_spikes(path):
+    """SONATA spikes.h5 -> {population: (timestamps_ms, node_ids)}."""
+    with h5py.File(path, "r") as f:
+        return {name: (group["timestamps"][()], group["node_ids"][()]) for name, group in f["spikes"].items()}
+
+
+def read_report(out_dir):
+    return json.loads((pathlib.Path(out_dir) / "report.json").read_text())
+
+
+def rate_and_cv(times_ms, ids, n, t0_ms, t1_ms):
+    """Mean rate [Hz] in [t0, t1) and mean CV of ISI over neurons with >= 2 ISIs in the whole run."""
+    in_window = (times_ms >= t0_ms) & (times_ms < t1_ms)
+    rate = in_window.sum() / n / ((t1_ms - t0_ms) / 1000.0)
+    cvs = []
+    order = np.lexsort((times_ms, ids))
+    t_sorted, id_sorted = times_ms[order], ids[order]
+    bounds = np.searchsorted(id_sorted, np.arange(n + 1))
+    for i in range(n):
+        t = t_sorted[bounds[i]:bounds[i + 1]]
+        if len(t) >= 3:
+            isi = np.diff(t)
+            cvs.append(isi.std() / isi.mean())
+    return rate, (float(np.mean(cvs)) if cvs else float("nan"))
+
+
+@pytest.fixture(scope="session")
+def binary():
+    assert BINARY.exists(), f"{BINARY} is missing: run scripts/setup first"
+    return BINARY

@@ -1,0 +1,184 @@
+// The engine as a whole: identical output for any thread count, continuation, event counts,
+// state probes and the errors a user meets while building.
+#include "capture_sinks.hpp"
+#include "core/error.hpp"
+#include "models/builtin_registry.hpp"
+#include "models/vogels_abbott.hpp"
+#include "sim/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace sf;
+
+namespace {
+
+sim::network_spec small_balanced_network(bool random_synapses) {
+    models::vogels_abbott_params p;
+    p.n = 1500;
+    p.pconn = 0.04;
+    auto net = models::build_vogels_abbott(p);
+    if (random_synapses) {
+        // Exercise the per-synapse weight/delay path too.
+        for (auto& proj : net.projections) {
+            const double w = proj.weight.value;
+            proj.weight = sim::distribution::normal(w, 0.2 * w, 0.0, 3 * w);
+            proj.delay_ms = sim::distribution::uniform(0.2, 1.5);
+        }
+    }
+    return net;
+}
+
+std::vector<test::captured_spike> run_with_threads(const sim::network_spec& net, int threads, double t_ms) {
+    const auto registry = models::builtin_registry();
+    sim::run_spec run;
+    run.threads = threads;
+    run.seed = 77;
+    test::capture_spikes spikes;
+    sim::simulation s(net, run, registry);
+    s.attach_spike_sink(&spikes);
+    s.run(t_ms);
+    return spikes.spikes;
+}
+
+}  // namespace
+
+class thread_invariance : public ::testing::TestWithParam<bool> {};
+TEST_P(thread_invariance, spikes_identical_for_1_2_3_threads) {
+    const auto net = small_balanced_network(GetParam());
+    const auto one = run_with_threads(net, 1, 300);
+    ASSERT_GT(one.size(), 1000u) << "the network must be active for the comparison to mean anything";
+    EXPECT_EQ(one, run_with_threads(net, 2, 300));
+    EXPECT_EQ(one, run_with_threads(net, 3, 300));
+}
+INSTANTIATE_TEST_SUITE_P(synapses, thread_invariance, ::testing::Values(false, true));
+
+TEST(simulation, continued_runs_equal_one_long_run) {
+    const auto net = small_balanced_network(false);
+    const auto registry = models::builtin_registry();
+    sim::run_spec run;
+    run.seed = 5;
+    test::capture_spikes a, b;
+    sim::simulation one(net, run, registry);
+    one.attach_spike_sink(&a);
+    one.run(200);
+    sim::simulation two(net, run, registry);
+    two.attach_spike_sink(&b);
+    two.run(70);
+    two.run(130);
+    EXPECT_DOUBLE_EQ(two.time_ms(), 200);
+    EXPECT_EQ(a.spikes, b.spikes);
+}
+
+TEST(simulation, events_are_spikes_times_out_degree) {
+    // One source neuron with a known out-degree firing known times.
+    sim::network_spec net;
+    sim::population_spec src{"src", "spike_source_array", 1, {}, {}, {{1.0, 2.0, 5.0}}, true};
+    sim::population_spec tgt{"tgt", "iaf_psc_exp", 40, {}, {}, {}, true};
+    net.populations = {src, tgt};
+    sim::projection_spec proj;
+    proj.source = "src";
+    proj.target = "tgt";
+    proj.connector.type = sim::connector_spec::rule::all_to_all;
+    proj.weight = sim::distribution::constant(10.0);
+    proj.delay_ms = sim::distribution::constant(1.0);
+    net.projections = {proj};
+    const auto registry = models::builtin_registry();
+    sim::run_spec run;
+    run.threads = 2;
+    sim::simulation s(net, run, registry);
+    s.run(10);
+    EXPECT_EQ(s.synapse_count(), 40u);
+    EXPECT_EQ(s.events_delivered(), 3u * 40u);
+    EXPECT_EQ(s.populations()[0].spikes, 3u);
+}
+
+TEST(simulation, state_probe_samples_every_interval) {
+    sim::network_spec net;
+    sim::population_spec pop{"p", "iaf_psc_exp", 3, {{"i_e", 100.0}}, {}, {}, true};
+    net.populations = {pop};
+    sim::run_spec run;
+    run.probes = {{"p", "v", {0, 2}, 0.5}};
+    const auto registry = models::builtin_registry();
+    sim::simulation s(net, run, registry);
+    test::capture_state state;
+    s.attach_state_sink(&state);
+    s.run(5.0);
+    ASSERT_EQ(state.samples[0].size(), 10u);  // t = 0.5, 1.0, ..., 5.0
+    EXPECT_NEAR(state.samples[0].front().first, 0.5, 1e-12);
+    EXPECT_NEAR(state.samples[0].back().first, 5.0, 1e-12);
+    EXPECT_GT(state.samples[0].back().second[1], -70.0);  // depolarised by i_e
+}
+
+namespace {
+std::string build_error(const sim::network_spec& net, sim::run_spec run = {}) {
+    const auto registry = models::builtin_registry();
+    try {
+        sim::simulation s(net, run, registry);
+    } catch (const core::config_error& e) {
+        return e.what();
+    }
+    return "(no error)";
+}
+sim::network_spec two_populations() {
+    sim::network_spec net;
+    net.populations = {{"a", "iaf_cond_exp", 10, {}, {}, {}, true}, {"b", "iaf_psc_exp", 10, {}, {}, {}, true}};
+    sim::projection_spec p;
+    p.source = "a";
+    p.target = "b";
+    p.connector.p = 0.5;
+    p.weight = sim::distribution::constant(1.0);
+    p.delay_ms = sim::distribution::constant(1.0);
+    net.projections = {p};
+    return net;
+}
+}  // namespace
+
+TEST(simulation_errors, name_the_key_and_the_rule) {
+    auto net = two_populations();
+    net.populations[0].params["tau_m"] = -1;
+    EXPECT_EQ(build_error(net), "population.a: tau_m must be > 0 ms (got -1)");
+
+    net = two_populations();
+    net.populations[1].params["v_reset"] = -40;
+    EXPECT_EQ(build_error(net), "population.b: v_reset must be < v_th (got -40)");
+
+    net = two_populations();
+    net.populations[0].params["tau_mm"] = 1;
+    EXPECT_NE(build_error(net).find("population.a.tau_mm: unknown parameter of model iaf_cond_exp"), std::string::npos);
+
+    net = two_populations();
+    net.populations[0].model = "hh";
+    EXPECT_NE(build_error(net).find("population.a.model: unknown model 'hh'"), std::string::npos);
+
+    net = two_populations();
+    net.projections[0].delay_ms = sim::distribution::constant(0.05);
+    EXPECT_EQ(build_error(net), "projection[0] (a -> b).delay_ms: delay must be >= dt = 0.1 ms (lowest possible 0.05 ms)");
+
+    net = two_populations();
+    net.projections[0].connector.p = 2;
+    EXPECT_EQ(build_error(net), "projection[0] (a -> b).connector: p must be in [0, 1] (got 2)");
+
+    net = two_populations();
+    net.projections[0].target = "c";
+    EXPECT_EQ(build_error(net), "projection[0] (a -> c).target: no population named 'c'");
+
+    net = two_populations();
+    net.projections[0].receptor = "gaba";
+    EXPECT_NE(build_error(net).find("receptor: model iaf_psc_exp has no receptor 'gaba'"), std::string::npos);
+
+    net = two_populations();
+    net.projections[0].target = "a";
+    net.projections[0].weight = sim::distribution::constant(-1.0);
+    EXPECT_NE(build_error(net).find("conductance weights [nS] must be >= 0"), std::string::npos);
+
+    net = two_populations();
+    net.populations[0].initial["w"] = sim::distribution::constant(0);
+    EXPECT_NE(build_error(net).find("population.a.initial.w: model iaf_cond_exp has no state field 'w'"), std::string::npos);
+
+    sim::run_spec run;
+    run.dt_ms = 0;
+    EXPECT_EQ(build_error(two_populations(), run), "simulation.dt_ms: must be > 0 (got 0)");
+    run = {};
+    run.probes = {{"a", "v", {10}, 0}};
+    EXPECT_NE(build_error(two_populations(), run).find("neuron 10 does not exist"), std::string::npos);
+}
