@@ -1,16 +1,15 @@
 #include "io/atomic_file.hpp"
 
-#include "core/error.hpp"
-
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <system_error>
 #include <utility>
 
-#include <fcntl.h>
-#include <unistd.h>
+#include "core/error.hpp"
 
 namespace sf::io {
 
@@ -91,8 +90,7 @@ void atomic_file::commit() {
     // The data must be on disk before the rename makes it visible under the final name;
     // otherwise a crash could leave a complete-looking name over incomplete content.
     if (const int error = fsync_path(temp_path_, O_RDONLY); error != 0) {
-        throw core::io_error(fmt::format("{}: cannot sync to disk ({})", temp_path_.string(),
-                                         errno_text(error)));
+        throw core::io_error(fmt::format("{}: cannot sync to disk ({})", temp_path_.string(), errno_text(error)));
     }
     if (::rename(temp_path_.c_str(), final_path_.c_str()) != 0) {
         throw core::io_error(fmt::format("{}: cannot rename {} to it ({})", final_path_.string(),
@@ -102,8 +100,8 @@ void atomic_file::commit() {
     // The rename is an update of the folder: sync the folder so it survives a crash too.
     const std::filesystem::path folder = folder_of(final_path_);
     if (const int error = fsync_path(folder, O_RDONLY | O_DIRECTORY); error != 0) {
-        throw core::io_error(fmt::format("{}: cannot sync folder {} to disk ({})",
-                                         final_path_.string(), folder.string(), errno_text(error)));
+        throw core::io_error(fmt::format("{}: cannot sync folder {} to disk ({})", final_path_.string(),
+                                         folder.string(), errno_text(error)));
     }
 }
 
@@ -111,24 +109,21 @@ void write_text_atomically(const std::filesystem::path& path, std::string_view t
     atomic_file out(path);
     const int fd = ::open(out.temp_path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        throw core::io_error(fmt::format("{}: cannot create ({})", out.temp_path().string(),
-                                         errno_text(errno)));
+        throw core::io_error(fmt::format("{}: cannot create ({})", out.temp_path().string(), errno_text(errno)));
     }
     int error = write_all(fd, text);
     if (::close(fd) != 0 && error == 0) {
         error = errno;
     }
     if (error != 0) {
-        throw core::io_error(fmt::format("{}: cannot write ({})", out.temp_path().string(),
-                                         errno_text(error)));
+        throw core::io_error(fmt::format("{}: cannot write ({})", out.temp_path().string(), errno_text(error)));
     }
     out.commit();
 }
 
 void check_writable_dir(const std::filesystem::path& dir) {
     const auto reject = [&](const std::string& reason) {
-        throw core::config_error(
-            fmt::format("{}: output directory is not writable ({})", dir.string(), reason));
+        throw core::config_error(fmt::format("{}: output directory is not writable ({})", dir.string(), reason));
     };
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);

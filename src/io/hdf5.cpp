@@ -1,13 +1,13 @@
 #include "io/hdf5.hpp"
 
-#include "core/error.hpp"
-
 #include <fmt/format.h>
 #include <hdf5.h>
 
 #include <algorithm>
 #include <stdexcept>
 #include <type_traits>
+
+#include "core/error.hpp"
 
 namespace sf::io::h5 {
 
@@ -39,6 +39,16 @@ std::string hdf5_reason() {
     };
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, take_innermost, &reason);
     H5Eclear2(H5E_DEFAULT);
+    // File-driver failures read "unable to open file: name = '...', errno = 2, error message =
+    // 'No such file or directory', flags = ..."; the operating system's message says it all.
+    constexpr std::string_view os_message = "error message = '";
+    if (const std::size_t at = reason.find(os_message); at != std::string::npos) {
+        const std::size_t begin = at + os_message.size();
+        const std::size_t end = reason.find('\'', begin);
+        if (end != std::string::npos) {
+            reason = reason.substr(begin, end - begin);
+        }
+    }
     std::replace(reason.begin(), reason.end(), '\n', ' ');
     return reason;
 }
@@ -73,14 +83,22 @@ std::string join(std::string_view parent, std::string_view name) {
 
 hid_t memory_type(element_type type) {
     switch (type) {
-        case element_type::i8: return H5T_NATIVE_INT8;
-        case element_type::u8: return H5T_NATIVE_UINT8;
-        case element_type::i32: return H5T_NATIVE_INT32;
-        case element_type::u32: return H5T_NATIVE_UINT32;
-        case element_type::i64: return H5T_NATIVE_INT64;
-        case element_type::u64: return H5T_NATIVE_UINT64;
-        case element_type::f32: return H5T_NATIVE_FLOAT;
-        case element_type::f64: return H5T_NATIVE_DOUBLE;
+        case element_type::i8:
+            return H5T_NATIVE_INT8;
+        case element_type::u8:
+            return H5T_NATIVE_UINT8;
+        case element_type::i32:
+            return H5T_NATIVE_INT32;
+        case element_type::u32:
+            return H5T_NATIVE_UINT32;
+        case element_type::i64:
+            return H5T_NATIVE_INT64;
+        case element_type::u64:
+            return H5T_NATIVE_UINT64;
+        case element_type::f32:
+            return H5T_NATIVE_FLOAT;
+        case element_type::f64:
+            return H5T_NATIVE_DOUBLE;
     }
     throw std::logic_error("unknown h5::element_type");
 }
@@ -88,14 +106,22 @@ hid_t memory_type(element_type type) {
 // Types stored in files: fixed little-endian layouts, whatever the machine (SONATA convention).
 hid_t file_type(element_type type) {
     switch (type) {
-        case element_type::i8: return H5T_STD_I8LE;
-        case element_type::u8: return H5T_STD_U8LE;
-        case element_type::i32: return H5T_STD_I32LE;
-        case element_type::u32: return H5T_STD_U32LE;
-        case element_type::i64: return H5T_STD_I64LE;
-        case element_type::u64: return H5T_STD_U64LE;
-        case element_type::f32: return H5T_IEEE_F32LE;
-        case element_type::f64: return H5T_IEEE_F64LE;
+        case element_type::i8:
+            return H5T_STD_I8LE;
+        case element_type::u8:
+            return H5T_STD_U8LE;
+        case element_type::i32:
+            return H5T_STD_I32LE;
+        case element_type::u32:
+            return H5T_STD_U32LE;
+        case element_type::i64:
+            return H5T_STD_I64LE;
+        case element_type::u64:
+            return H5T_STD_U64LE;
+        case element_type::f32:
+            return H5T_IEEE_F32LE;
+        case element_type::f64:
+            return H5T_IEEE_F64LE;
     }
     throw std::logic_error("unknown h5::element_type");
 }
@@ -124,8 +150,7 @@ handle intermediate_groups_plist(std::string_view file_name, std::string_view wh
 }
 
 // Creates attribute `name` on `target`, replacing an existing one of that name.
-handle create_attribute(const object& target, std::string_view name, hid_t type, hid_t space,
-                        std::string_view what) {
+handle create_attribute(const object& target, std::string_view name, hid_t type, hid_t space, std::string_view what) {
     const std::string attribute_name(name);
     const htri_t exists = H5Aexists(target.id(), attribute_name.c_str());
     if (exists < 0) {
@@ -134,8 +159,7 @@ handle create_attribute(const object& target, std::string_view name, hid_t type,
     if (exists > 0) {
         check(H5Adelete(target.id(), attribute_name.c_str()), target.file_name(), what);
     }
-    return checked(H5Acreate2(target.id(), attribute_name.c_str(), type, space, H5P_DEFAULT,
-                              H5P_DEFAULT),
+    return checked(H5Acreate2(target.id(), attribute_name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT),
                    kind::attribute, target.file_name(), what);
 }
 
@@ -143,13 +167,12 @@ std::string attribute_what(const object& target, std::string_view name) {
     return fmt::format("write attribute '{}' of '{}'", name, target.path());
 }
 
-dataset create_dataset(const group& parent, std::string_view name, hid_t type, hid_t space,
-                       hid_t dcpl, std::string_view what) {
+dataset create_dataset(const group& parent, std::string_view name, hid_t type, hid_t space, hid_t dcpl,
+                       std::string_view what) {
     const std::string path = join(parent.path(), name);
     const handle lcpl = intermediate_groups_plist(parent.file_name(), what);
     const std::string dataset_name(name);
-    handle ds = checked(H5Dcreate2(parent.id(), dataset_name.c_str(), type, space, lcpl.get(), dcpl,
-                                   H5P_DEFAULT),
+    handle ds = checked(H5Dcreate2(parent.id(), dataset_name.c_str(), type, space, lcpl.get(), dcpl, H5P_DEFAULT),
                         kind::dataset, parent.file_name(), what);
     return dataset(std::move(ds), parent.file_name(), path);
 }
@@ -188,15 +211,33 @@ bool handle::close() noexcept {
     silence_error_printing();
     herr_t status = -1;
     switch (kind_) {
-        case kind::file: status = H5Fclose(id_); break;
-        case kind::group: status = H5Gclose(id_); break;
-        case kind::dataset: status = H5Dclose(id_); break;
-        case kind::dataspace: status = H5Sclose(id_); break;
-        case kind::datatype: status = H5Tclose(id_); break;
-        case kind::attribute: status = H5Aclose(id_); break;
-        case kind::property_list: status = H5Pclose(id_); break;
+        case kind::file:
+            status = H5Fclose(id_);
+            break;
+        case kind::group:
+            status = H5Gclose(id_);
+            break;
+        case kind::dataset:
+            status = H5Dclose(id_);
+            break;
+        case kind::dataspace:
+            status = H5Sclose(id_);
+            break;
+        case kind::datatype:
+            status = H5Tclose(id_);
+            break;
+        case kind::attribute:
+            status = H5Aclose(id_);
+            break;
+        case kind::property_list:
+            status = H5Pclose(id_);
+            break;
     }
-    id_ = -1;
+    // A file that refuses to close (objects still open) stays open: keep its id so that the
+    // destructor closes it once those objects are gone, instead of leaking it.
+    if (status >= 0 || kind_ != kind::file) {
+        id_ = -1;
+    }
     return status >= 0;
 }
 
@@ -208,23 +249,20 @@ file file::create(const std::filesystem::path& path) {
     const std::string_view what = "create the file";
     const handle fapl = checked(H5Pcreate(H5P_FILE_ACCESS), kind::property_list, name, what);
     check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), name, what);
-    handle opened = checked(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), kind::file,
-                        name, what);
+    handle opened = checked(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), kind::file, name, what);
     return file(std::move(opened), name);
 }
 
 file file::open_read_only(const std::filesystem::path& path) {
     silence_error_printing();
     const std::string name = path.string();
-    handle opened = checked(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), kind::file, name,
-                        "open the file");
+    handle opened = checked(H5Fopen(name.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), kind::file, name, "open the file");
     return file(std::move(opened), name);
 }
 
 group file::root() const {
     silence_error_printing();
-    handle opened = checked(H5Gopen2(handle_.get(), "/", H5P_DEFAULT), kind::group, name_,
-                        "open the root group");
+    handle opened = checked(H5Gopen2(handle_.get(), "/", H5P_DEFAULT), kind::group, name_, "open the root group");
     return group(std::move(opened), name_, "/");
 }
 
@@ -245,8 +283,8 @@ group group::create_group(std::string_view name) const {
     const std::string what = fmt::format("create group '{}'", path);
     const handle lcpl = intermediate_groups_plist(file_name(), what);
     const std::string group_name(name);
-    handle opened = checked(H5Gcreate2(id(), group_name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT),
-                        kind::group, file_name(), what);
+    handle opened = checked(H5Gcreate2(id(), group_name.c_str(), lcpl.get(), H5P_DEFAULT, H5P_DEFAULT), kind::group,
+                            file_name(), what);
     return group(std::move(opened), file_name(), path);
 }
 
@@ -255,7 +293,7 @@ group group::open_group(std::string_view name) const {
     const std::string path = join(this->path(), name);
     const std::string group_name(name);
     handle opened = checked(H5Gopen2(id(), group_name.c_str(), H5P_DEFAULT), kind::group, file_name(),
-                        fmt::format("open group '{}'", path));
+                            fmt::format("open group '{}'", path));
     return group(std::move(opened), file_name(), path);
 }
 
@@ -263,8 +301,8 @@ dataset group::open_dataset(std::string_view name) const {
     silence_error_printing();
     const std::string path = join(this->path(), name);
     const std::string dataset_name(name);
-    handle opened = checked(H5Dopen2(id(), dataset_name.c_str(), H5P_DEFAULT), kind::dataset,
-                        file_name(), fmt::format("open dataset '{}'", path));
+    handle opened = checked(H5Dopen2(id(), dataset_name.c_str(), H5P_DEFAULT), kind::dataset, file_name(),
+                            fmt::format("open dataset '{}'", path));
     return dataset(std::move(opened), file_name(), path);
 }
 
@@ -313,8 +351,7 @@ void write_attribute(const object& target, std::string_view name, std::string_vi
     check(H5Awrite(attribute.get(), type.get(), &pointer), target.file_name(), what);
 }
 
-void write_string_array_attribute(const object& target, std::string_view name,
-                                  std::span<const std::string> values) {
+void write_string_array_attribute(const object& target, std::string_view name, std::span<const std::string> values) {
     silence_error_printing();
     const std::string what = attribute_what(target, name);
     const handle type = utf8_string_type(target.file_name(), what);
@@ -326,23 +363,23 @@ void write_string_array_attribute(const object& target, std::string_view name,
     }
 }
 
-void detail::write_attribute_raw(const object& target, std::string_view name, element_type type,
-                                 const void* data, std::size_t count, bool scalar) {
+void detail::write_attribute_raw(const object& target, std::string_view name, element_type type, const void* data,
+                                 std::size_t count, bool scalar) {
     silence_error_printing();
     const std::string what = attribute_what(target, name);
-    const handle space = scalar ? scalar_space(target.file_name(), what)
-                                : vector_space(count, target.file_name(), what);
+    const handle space =
+        scalar ? scalar_space(target.file_name(), what) : vector_space(count, target.file_name(), what);
     const handle attribute = create_attribute(target, name, file_type(type), space.get(), what);
     if (count > 0) {
         check(H5Awrite(attribute.get(), memory_type(type), data), target.file_name(), what);
     }
 }
 
-void write_enum_attribute(const object& target, std::string_view name,
-                          std::span<const enum_member> members, std::string_view value) {
+void write_enum_attribute(const object& target, std::string_view name, std::span<const enum_member> members,
+                          std::string_view value) {
     silence_error_printing();
-    const auto chosen = std::find_if(members.begin(), members.end(),
-                                     [&](const enum_member& m) { return m.name == value; });
+    const auto chosen =
+        std::find_if(members.begin(), members.end(), [&](const enum_member& m) { return m.name == value; });
     if (chosen == members.end()) {
         throw std::invalid_argument(fmt::format("enum attribute '{}': '{}' is not a member", name, value));
     }
@@ -360,8 +397,7 @@ void write_reference_attribute(const object& target, std::string_view name, cons
     silence_error_printing();
     const std::string what = attribute_what(target, name);
     hobj_ref_t reference{};
-    check(H5Rcreate(&reference, target.id(), referenced.path().c_str(), H5R_OBJECT, -1),
-          target.file_name(), what);
+    check(H5Rcreate(&reference, target.id(), referenced.path().c_str(), H5R_OBJECT, -1), target.file_name(), what);
     const handle space = scalar_space(target.file_name(), what);
     const handle attribute = create_attribute(target, name, H5T_STD_REF_OBJ, space.get(), what);
     check(H5Awrite(attribute.get(), H5T_STD_REF_OBJ, &reference), target.file_name(), what);
@@ -371,12 +407,12 @@ std::string read_string_attribute(const object& target, std::string_view name) {
     silence_error_printing();
     const std::string what = fmt::format("read attribute '{}' of '{}'", name, target.path());
     const std::string attribute_name(name);
-    const handle attribute = checked(H5Aopen(target.id(), attribute_name.c_str(), H5P_DEFAULT),
-                                     kind::attribute, target.file_name(), what);
+    const handle attribute =
+        checked(H5Aopen(target.id(), attribute_name.c_str(), H5P_DEFAULT), kind::attribute, target.file_name(), what);
     const handle type = checked(H5Aget_type(attribute.get()), kind::datatype, target.file_name(), what);
     if (H5Tget_class(type.get()) != H5T_STRING) {
-        throw core::input_error(fmt::format("{}: attribute '{}' of '{}' is not a string",
-                                            target.file_name(), name, target.path()));
+        throw core::input_error(
+            fmt::format("{}: attribute '{}' of '{}' is not a string", target.file_name(), name, target.path()));
     }
     if (H5Tis_variable_str(type.get()) > 0) {
         const handle memory = utf8_string_type(target.file_name(), what);
@@ -395,15 +431,14 @@ std::string read_string_attribute(const object& target, std::string_view name) {
 
 // ---- datasets ----
 
-dataset detail::write_dataset_raw(const group& parent, std::string_view name, element_type type,
-                                  const void* data, std::uint64_t count) {
+dataset detail::write_dataset_raw(const group& parent, std::string_view name, element_type type, const void* data,
+                                  std::uint64_t count) {
     silence_error_printing();
     const std::string what = fmt::format("write dataset '{}'", join(parent.path(), name));
     const handle space = vector_space(count, parent.file_name(), what);
     dataset ds = create_dataset(parent, name, file_type(type), space.get(), H5P_DEFAULT, what);
     if (count > 0) {
-        check(H5Dwrite(ds.id(), memory_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data),
-              parent.file_name(), what);
+        check(H5Dwrite(ds.id(), memory_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data), parent.file_name(), what);
     }
     return ds;
 }
@@ -416,27 +451,23 @@ dataset write_string_dataset(const group& parent, std::string_view name, std::st
     dataset ds = create_dataset(parent, name, type.get(), space.get(), H5P_DEFAULT, what);
     const std::string text(value);
     const char* pointer = text.c_str();
-    check(H5Dwrite(ds.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), parent.file_name(),
-          what);
+    check(H5Dwrite(ds.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &pointer), parent.file_name(), what);
     return ds;
 }
 
-dataset write_string_array_dataset(const group& parent, std::string_view name,
-                                   std::span<const std::string> values) {
+dataset write_string_array_dataset(const group& parent, std::string_view name, std::span<const std::string> values) {
     const std::vector<const char*> pointers = c_strings(values);
     return write_string_array_dataset(parent, name, std::span<const char* const>(pointers));
 }
 
-dataset write_string_array_dataset(const group& parent, std::string_view name,
-                                   std::span<const char* const> values) {
+dataset write_string_array_dataset(const group& parent, std::string_view name, std::span<const char* const> values) {
     silence_error_printing();
     const std::string what = fmt::format("write dataset '{}'", join(parent.path(), name));
     const handle type = utf8_string_type(parent.file_name(), what);
     const handle space = vector_space(values.size(), parent.file_name(), what);
     dataset ds = create_dataset(parent, name, type.get(), space.get(), H5P_DEFAULT, what);
     if (!values.empty()) {
-        check(H5Dwrite(ds.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
-              parent.file_name(), what);
+        check(H5Dwrite(ds.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), parent.file_name(), what);
     }
     return ds;
 }
@@ -444,8 +475,8 @@ dataset write_string_array_dataset(const group& parent, std::string_view name,
 std::uint64_t detail::vector_length(const dataset& ds) {
     const std::vector<std::uint64_t> shape = ds.shape();
     if (shape.size() != 1) {
-        throw core::input_error(fmt::format("{}: '{}' should be a 1-D dataset but has rank {}",
-                                            ds.file_name(), ds.path(), shape.size()));
+        throw core::input_error(
+            fmt::format("{}: '{}' should be a 1-D dataset but has rank {}", ds.file_name(), ds.path(), shape.size()));
     }
     return shape[0];
 }
@@ -461,15 +492,15 @@ void detail::read_raw(const dataset& ds, element_type type, void* out) {
 
 void detail::check_matrix_rows(std::size_t n_values, std::uint64_t n_rows, std::uint64_t columns) {
     if (n_values != n_rows * columns) {
-        throw std::invalid_argument(fmt::format(
-            "appendable_matrix: {} values are not {} rows of {} columns", n_values, n_rows, columns));
+        throw std::invalid_argument(
+            fmt::format("appendable_matrix: {} values are not {} rows of {} columns", n_values, n_rows, columns));
     }
 }
 
 // ---- extendible datasets ----
 
-extendible_dataset::extendible_dataset(const group& parent, std::string_view name, element_type type,
-                                       int rank, std::uint64_t columns, std::uint64_t chunk_elements)
+extendible_dataset::extendible_dataset(const group& parent, std::string_view name, element_type type, int rank,
+                                       std::uint64_t columns, std::uint64_t chunk_elements, int deflate_level)
     : type_(type), rank_(rank), columns_(rank == 1 ? 1 : columns) {
     if (rank != 1 && rank != 2) {
         throw std::invalid_argument("extendible_dataset: rank must be 1 or 2");
@@ -485,11 +516,15 @@ extendible_dataset::extendible_dataset(const group& parent, std::string_view nam
     const hsize_t max_dims[2] = {H5S_UNLIMITED, columns_ == 0 ? H5S_UNLIMITED : columns_};
     const hsize_t chunk[2] = {rank == 1 ? chunk_elements : chunk_rows, chunk_columns};
 
-    const handle space = checked(H5Screate_simple(rank, dims, max_dims), kind::dataspace,
-                                 parent.file_name(), what);
-    const handle dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), kind::property_list,
-                                parent.file_name(), what);
+    const handle space = checked(H5Screate_simple(rank, dims, max_dims), kind::dataspace, parent.file_name(), what);
+    const handle dcpl = checked(H5Pcreate(H5P_DATASET_CREATE), kind::property_list, parent.file_name(), what);
     check(H5Pset_chunk(dcpl.get(), rank, chunk), parent.file_name(), what);
+    if (deflate_level > 0) {
+        // Shuffling bytes first groups the slowly varying high bytes of ids and times, which
+        // is what makes them compress; a partial last chunk then costs almost nothing.
+        check(H5Pset_shuffle(dcpl.get()), parent.file_name(), what);
+        check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(std::min(deflate_level, 9))), parent.file_name(), what);
+    }
     ds_ = create_dataset(parent, name, file_type(type), space.get(), dcpl.get(), what);
 }
 
@@ -505,12 +540,11 @@ void extendible_dataset::append_rows(const void* data, std::uint64_t n_rows) {
         const hsize_t start[2] = {rows_, 0};
         const hsize_t count[2] = {n_rows, columns_};
         const handle file_space = checked(H5Dget_space(ds_.id()), kind::dataspace, ds_.file_name(), what);
-        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-              ds_.file_name(), what);
-        const handle memory_space = checked(H5Screate_simple(rank_, count, nullptr), kind::dataspace,
-                                            ds_.file_name(), what);
-        check(H5Dwrite(ds_.id(), memory_type(type_), memory_space.get(), file_space.get(), H5P_DEFAULT,
-                       data),
+        check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr), ds_.file_name(),
+              what);
+        const handle memory_space =
+            checked(H5Screate_simple(rank_, count, nullptr), kind::dataspace, ds_.file_name(), what);
+        check(H5Dwrite(ds_.id(), memory_type(type_), memory_space.get(), file_space.get(), H5P_DEFAULT, data),
               ds_.file_name(), what);
     }
     rows_ += n_rows;

@@ -36,24 +36,42 @@ enum class element_type { i8, u8, i32, u32, i64, u64, f32, f64 };
 template <class T>
 struct element_type_of;
 template <>
-struct element_type_of<std::int8_t> { static constexpr element_type value = element_type::i8; };
+struct element_type_of<std::int8_t> {
+    static constexpr element_type value = element_type::i8;
+};
 template <>
-struct element_type_of<std::uint8_t> { static constexpr element_type value = element_type::u8; };
+struct element_type_of<std::uint8_t> {
+    static constexpr element_type value = element_type::u8;
+};
 template <>
-struct element_type_of<std::int32_t> { static constexpr element_type value = element_type::i32; };
+struct element_type_of<std::int32_t> {
+    static constexpr element_type value = element_type::i32;
+};
 template <>
-struct element_type_of<std::uint32_t> { static constexpr element_type value = element_type::u32; };
+struct element_type_of<std::uint32_t> {
+    static constexpr element_type value = element_type::u32;
+};
 template <>
-struct element_type_of<std::int64_t> { static constexpr element_type value = element_type::i64; };
+struct element_type_of<std::int64_t> {
+    static constexpr element_type value = element_type::i64;
+};
 template <>
-struct element_type_of<std::uint64_t> { static constexpr element_type value = element_type::u64; };
+struct element_type_of<std::uint64_t> {
+    static constexpr element_type value = element_type::u64;
+};
 template <>
-struct element_type_of<float> { static constexpr element_type value = element_type::f32; };
+struct element_type_of<float> {
+    static constexpr element_type value = element_type::f32;
+};
 template <>
-struct element_type_of<double> { static constexpr element_type value = element_type::f64; };
+struct element_type_of<double> {
+    static constexpr element_type value = element_type::f64;
+};
 
 template <class T>
-concept element = requires { element_type_of<T>::value; };
+concept element = requires {
+    element_type_of<T>::value;
+};
 
 // Owns one HDF5 identifier and closes it with the close function of its kind.
 class handle {
@@ -70,7 +88,8 @@ public:
 
     hid get() const noexcept { return id_; }
     explicit operator bool() const noexcept { return id_ >= 0; }
-    // Closes now; returns false if HDF5 reported a failure (a destructor cannot report it).
+    // Closes now; returns false if HDF5 reported a failure (a destructor cannot report it). A
+    // file that fails to close stays owned, so the destructor tries again.
     bool close() noexcept;
 
 private:
@@ -134,10 +153,10 @@ private:
 };
 
 namespace detail {
-void write_attribute_raw(const object& target, std::string_view name, element_type type,
-                         const void* data, std::size_t count, bool scalar);
-dataset write_dataset_raw(const group& parent, std::string_view name, element_type type,
-                          const void* data, std::uint64_t count);
+void write_attribute_raw(const object& target, std::string_view name, element_type type, const void* data,
+                         std::size_t count, bool scalar);
+dataset write_dataset_raw(const group& parent, std::string_view name, element_type type, const void* data,
+                          std::uint64_t count);
 std::uint64_t vector_length(const dataset& ds);  // throws unless 1-D
 void read_raw(const dataset& ds, element_type type, void* out);
 }  // namespace detail
@@ -147,8 +166,7 @@ void read_raw(const dataset& ds, element_type type, void* out);
 // A scalar UTF-8 string.
 void write_attribute(const object& target, std::string_view name, std::string_view value);
 // A 1-D array of UTF-8 strings (e.g. NWB's `colnames`).
-void write_string_array_attribute(const object& target, std::string_view name,
-                                  std::span<const std::string> values);
+void write_string_array_attribute(const object& target, std::string_view name, std::span<const std::string> values);
 
 template <element T>
 void write_scalar_attribute(const object& target, std::string_view name, T value) {
@@ -157,8 +175,7 @@ void write_scalar_attribute(const object& target, std::string_view name, T value
 
 template <element T>
 void write_array_attribute(const object& target, std::string_view name, std::span<const T> values) {
-    detail::write_attribute_raw(target, name, element_type_of<T>::value, values.data(),
-                                values.size(), false);
+    detail::write_attribute_raw(target, name, element_type_of<T>::value, values.data(), values.size(), false);
 }
 
 // A scalar HDF5 enum over int8 with the given members (e.g. SONATA's `sorting`).
@@ -166,8 +183,8 @@ struct enum_member {
     std::string name;
     std::int8_t value;
 };
-void write_enum_attribute(const object& target, std::string_view name,
-                          std::span<const enum_member> members, std::string_view value);
+void write_enum_attribute(const object& target, std::string_view name, std::span<const enum_member> members,
+                          std::string_view value);
 
 // A scalar object reference to `referenced` (e.g. NWB's VectorIndex `target`).
 void write_reference_attribute(const object& target, std::string_view name, const object& referenced);
@@ -180,18 +197,15 @@ std::string read_string_attribute(const object& target, std::string_view name);
 // A contiguous 1-D dataset holding `values`.
 template <element T>
 dataset write_dataset(const group& parent, std::string_view name, std::span<const T> values) {
-    return detail::write_dataset_raw(parent, name, element_type_of<T>::value, values.data(),
-                                     values.size());
+    return detail::write_dataset_raw(parent, name, element_type_of<T>::value, values.data(), values.size());
 }
 
 // A scalar UTF-8 string dataset (e.g. NWB's `/identifier`).
 dataset write_string_dataset(const group& parent, std::string_view name, std::string_view value);
 // A 1-D dataset of UTF-8 strings (e.g. NWB's `/file_create_date`).
-dataset write_string_array_dataset(const group& parent, std::string_view name,
-                                   std::span<const std::string> values);
+dataset write_string_array_dataset(const group& parent, std::string_view name, std::span<const std::string> values);
 // The same from NUL-terminated strings (no copies, e.g. one population name repeated per unit).
-dataset write_string_array_dataset(const group& parent, std::string_view name,
-                                   std::span<const char* const> values);
+dataset write_string_array_dataset(const group& parent, std::string_view name, std::span<const char* const> values);
 
 // Reads a whole 1-D dataset, converting to T; throws io_error if it is not 1-D.
 template <element T>
@@ -212,8 +226,9 @@ inline constexpr std::uint64_t default_chunk_elements = 16384;
 class extendible_dataset {
 public:
     extendible_dataset() = default;
-    extendible_dataset(const group& parent, std::string_view name, element_type type, int rank,
-                       std::uint64_t columns, std::uint64_t chunk_elements);
+    // deflate_level 1..9 compresses each chunk (with HDF5's byte shuffle first); 0 stores raw.
+    extendible_dataset(const group& parent, std::string_view name, element_type type, int rank, std::uint64_t columns,
+                       std::uint64_t chunk_elements, int deflate_level = 0);
     // `data` holds n_rows * columns elements of this dataset's element type.
     void append_rows(const void* data, std::uint64_t n_rows);
     std::uint64_t rows() const noexcept { return rows_; }
@@ -234,9 +249,9 @@ template <element T>
 class appendable_vector {
 public:
     appendable_vector() = default;
-    appendable_vector(const group& parent, std::string_view name,
-                      std::uint64_t chunk_elements = default_chunk_elements)
-        : impl_(parent, name, element_type_of<T>::value, 1, 1, chunk_elements) {}
+    appendable_vector(const group& parent, std::string_view name, std::uint64_t chunk_elements = default_chunk_elements,
+                      int deflate_level = 0)
+        : impl_(parent, name, element_type_of<T>::value, 1, 1, chunk_elements, deflate_level) {}
     void append(std::span<const T> values) { impl_.append_rows(values.data(), values.size()); }
     std::uint64_t size() const noexcept { return impl_.rows(); }
     const dataset& get() const noexcept { return impl_.get(); }
@@ -252,8 +267,8 @@ class appendable_matrix {
 public:
     appendable_matrix() = default;
     appendable_matrix(const group& parent, std::string_view name, std::uint64_t columns,
-                      std::uint64_t chunk_elements = default_chunk_elements)
-        : impl_(parent, name, element_type_of<T>::value, 2, columns, chunk_elements) {}
+                      std::uint64_t chunk_elements = default_chunk_elements, int deflate_level = 0)
+        : impl_(parent, name, element_type_of<T>::value, 2, columns, chunk_elements, deflate_level) {}
     // `values` holds n_rows * columns() elements; throws std::invalid_argument otherwise.
     void append_rows(std::span<const T> values, std::uint64_t n_rows);
     std::uint64_t rows() const noexcept { return impl_.rows(); }

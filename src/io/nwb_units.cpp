@@ -1,9 +1,5 @@
 #include "io/nwb_units.hpp"
 
-#include "core/error.hpp"
-#include "io/hdf5.hpp"
-#include "io/output_common.hpp"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +9,10 @@
 #include <set>
 #include <stdexcept>
 #include <utility>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+#include "io/output_common.hpp"
 
 namespace sf::io {
 
@@ -40,47 +40,42 @@ std::string first_non_empty(const std::string& a, const std::string& b) {
 }
 
 // Everything of the NWBFile that does not depend on the spikes.
-void write_file_skeleton(const h5::group& root, const core::provenance& prov,
-                         const nwb_options& options) {
+void write_file_skeleton(const h5::group& root, const core::provenance& prov, const nwb_options& options) {
     set_neurodata_type(root, "core", "NWBFile");
     h5::write_attribute(root, "nwb_version", nwb_version);
     write_provenance_attributes(root, prov);
 
     const std::string start = first_non_empty(options.session_start_time, prov.created_utc);
-    h5::write_string_dataset(root, "identifier",
-                             options.identifier.empty() ? make_uuid4() : options.identifier);
+    h5::write_string_dataset(root, "identifier", options.identifier.empty() ? make_uuid4() : options.identifier);
     h5::write_string_dataset(root, "session_description", options.session_description);
     h5::write_string_dataset(root, "session_start_time", start);
     h5::write_string_dataset(root, "timestamps_reference_time", start);
     const std::array<std::string, 1> created = {core::utc_now_iso8601()};
     h5::write_string_array_dataset(root, "file_create_date", created);
 
-    for (const char* name : {"acquisition", "analysis", "processing", "stimulus/presentation",
-                             "stimulus/templates"}) {
+    for (const char* name : {"acquisition", "analysis", "processing", "stimulus/presentation", "stimulus/templates"}) {
         root.create_group(name);
     }
     const h5::group general = root.create_group("general");
     const h5::dataset script = h5::write_string_dataset(general, "source_script", prov.config_toml);
-    h5::write_attribute(script, "file_name",
-                        fmt::format("spikeforge {} resolved configuration (TOML)", prov.version));
+    h5::write_attribute(script, "file_name", fmt::format("spikeforge {} resolved configuration (TOML)", prov.version));
 }
 
 void check_populations(std::string_view file, std::span<const nwb_population_spikes> populations) {
     std::set<std::string_view> names;
     for (const nwb_population_spikes& p : populations) {
         if (p.name.empty() || !names.insert(p.name).second) {
-            throw core::config_error(
-                fmt::format("{}: population name '{}' is empty or appears twice", file, p.name));
+            throw core::config_error(fmt::format("{}: population name '{}' is empty or appears twice", file, p.name));
         }
         if (p.t_ms.size() != p.nodes.size()) {
-            throw std::invalid_argument(fmt::format("{}: population '{}' has {} spike times but {} node ids",
-                                                    file, p.name, p.t_ms.size(), p.nodes.size()));
+            throw std::invalid_argument(fmt::format("{}: population '{}' has {} spike times but {} node ids", file,
+                                                    p.name, p.t_ms.size(), p.nodes.size()));
         }
         for (std::size_t i = 0; i < p.t_ms.size(); ++i) {
             if (p.nodes[i] >= p.size || !std::isfinite(p.t_ms[i])) {
                 throw core::input_error(fmt::format(
-                    "{}: population '{}' spike #{}: node {} at t = {} ms, expected node < {} and a finite time",
-                    file, p.name, i, p.nodes[i], p.t_ms[i], p.size));
+                    "{}: population '{}' spike #{}: node {} at t = {} ms, expected node < {} and a finite time", file,
+                    p.name, i, p.nodes[i], p.t_ms[i], p.size));
             }
         }
     }
@@ -122,9 +117,18 @@ void append_population_spikes(spike_time_columns& columns, const nwb_population_
     columns.end_offsets.append(cursor);
 }
 
-void write_id_columns(const h5::group& units, std::span<const nwb_population_spikes> populations) {
-    h5::appendable_vector<std::int64_t> ids(units, "id");
-    h5::appendable_vector<std::uint64_t> node_ids(units, "node_id");
+// The whole table is known when it is written, so chunks need not be longer than a column.
+std::uint64_t chunk_for(std::uint64_t column_length) {
+    return std::clamp<std::uint64_t>(column_length, 1, h5::default_chunk_elements);
+}
+
+void write_id_columns(const h5::group& units, std::span<const nwb_population_spikes> populations, int deflate_level) {
+    std::uint64_t n_units = 0;
+    for (const nwb_population_spikes& p : populations) {
+        n_units += p.size;
+    }
+    h5::appendable_vector<std::int64_t> ids(units, "id", chunk_for(n_units), deflate_level);
+    h5::appendable_vector<std::uint64_t> node_ids(units, "node_id", chunk_for(n_units), deflate_level);
     std::vector<const char*> population_of_unit;
     for (const nwb_population_spikes& p : populations) {
         std::vector<std::int64_t> id(p.size);
@@ -152,15 +156,21 @@ void write_units_table(const h5::group& root, std::span<const nwb_population_spi
     const std::array<std::string, 3> colnames = {"spike_times", "population", "node_id"};
     h5::write_string_array_attribute(units, "colnames", colnames);
 
-    write_id_columns(units, populations);
-    spike_time_columns columns{h5::appendable_vector<double>(units, "spike_times"),
-                               h5::appendable_vector<std::uint64_t>(units, "spike_times_index")};
+    write_id_columns(units, populations, options.deflate_level);
+    std::uint64_t n_units = 0;
+    std::uint64_t n_spikes = 0;
+    for (const nwb_population_spikes& p : populations) {
+        n_units += p.size;
+        n_spikes += p.t_ms.size();
+    }
+    spike_time_columns columns{
+        h5::appendable_vector<double>(units, "spike_times", chunk_for(n_spikes), options.deflate_level),
+        h5::appendable_vector<std::uint64_t>(units, "spike_times_index", chunk_for(n_units), options.deflate_level)};
     for (const nwb_population_spikes& p : populations) {
         append_population_spikes(columns, p);
     }
     set_vector_data(columns.times_s.get(), "the spike times for each unit in seconds");
-    h5::write_scalar_attribute<double>(columns.times_s.get(), "resolution",
-                                       options.spike_time_resolution_s);
+    h5::write_scalar_attribute<double>(columns.times_s.get(), "resolution", options.spike_time_resolution_s);
     set_neurodata_type(columns.end_offsets.get(), "hdmf-common", "VectorIndex");
     h5::write_attribute(columns.end_offsets.get(), "description", "Index for VectorData 'spike_times'");
     h5::write_reference_attribute(columns.end_offsets.get(), "target", columns.times_s.get());
@@ -176,12 +186,11 @@ std::string make_uuid4() {
     }
     word[1] = (word[1] & 0xFFFF0FFFu) | 0x00004000u;  // version 4 (random)
     word[2] = (word[2] & 0x3FFFFFFFu) | 0x80000000u;  // RFC 4122 variant
-    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:04x}{:08x}", word[0], word[1] >> 16,
-                       word[1] & 0xFFFFu, word[2] >> 16, word[2] & 0xFFFFu, word[3]);
+    return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:04x}{:08x}", word[0], word[1] >> 16, word[1] & 0xFFFFu,
+                       word[2] >> 16, word[2] & 0xFFFFu, word[3]);
 }
 
-void write_nwb_units(const std::filesystem::path& path,
-                     std::span<const nwb_population_spikes> populations,
+void write_nwb_units(const std::filesystem::path& path, std::span<const nwb_population_spikes> populations,
                      const core::provenance& prov, const nwb_options& options) {
     check_populations(path.string(), populations);
     h5_output out(path);
@@ -220,8 +229,7 @@ struct nwb_units_writer::state {
     }
 };
 
-nwb_units_writer::nwb_units_writer(const std::filesystem::path& path, const core::provenance& prov,
-                                   nwb_options options)
+nwb_units_writer::nwb_units_writer(const std::filesystem::path& path, const core::provenance& prov, nwb_options options)
     : state_(std::make_unique<state>(path, std::move(options))) {
     write_file_skeleton(state_->out.root(), prov, state_->options);
 }
@@ -240,8 +248,8 @@ void nwb_units_writer::begin(const std::vector<core::population_info>& populatio
     std::set<std::string> names;
     for (const core::population_info& info : populations) {
         if (info.name.empty() || !names.insert(info.name).second) {
-            throw core::config_error(fmt::format("{}: population name '{}' is empty or appears twice",
-                                                 s.out.name(), info.name));
+            throw core::config_error(
+                fmt::format("{}: population name '{}' is empty or appears twice", s.out.name(), info.name));
         }
         s.populations.push_back({info.name, info.size, {}, {}});
     }
@@ -257,18 +265,17 @@ void nwb_units_writer::write_spikes(std::size_t population, std::span<const std:
     state& s = *state_;
     s.require_open("write_spikes()");
     if (population >= s.populations.size()) {
-        throw core::error(fmt::format("{}: spikes for population #{} but begin() declared {}",
-                                      s.out.name(), population, s.populations.size()));
+        throw core::error(fmt::format("{}: spikes for population #{} but begin() declared {}", s.out.name(), population,
+                                      s.populations.size()));
     }
     if (steps.size() != nodes.size()) {
-        throw core::error(fmt::format("{}: {} spike steps but {} node ids", s.out.name(),
-                                      steps.size(), nodes.size()));
+        throw core::error(fmt::format("{}: {} spike steps but {} node ids", s.out.name(), steps.size(), nodes.size()));
     }
     population_spikes& p = s.populations[population];
     for (const std::uint32_t node : nodes) {
         if (node >= p.size) {
-            throw core::error(fmt::format("{}: spike of node {} in population '{}' of {} nodes",
-                                          s.out.name(), node, p.name, p.size));
+            throw core::error(
+                fmt::format("{}: spike of node {} in population '{}' of {} nodes", s.out.name(), node, p.name, p.size));
         }
     }
     for (const std::int64_t step : steps) {

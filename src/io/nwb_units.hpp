@@ -22,9 +22,6 @@
 // Files are written to PATH.tmp and renamed to PATH when complete (DESIGN.md §4).
 #pragma once
 
-#include "core/provenance.hpp"
-#include "core/recording.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -32,6 +29,9 @@
 #include <span>
 #include <string>
 #include <vector>
+
+#include "core/provenance.hpp"
+#include "core/recording.hpp"
 
 namespace sf::io {
 
@@ -41,14 +41,15 @@ struct nwb_options {
     std::string session_start_time;  // ISO 8601; empty: provenance.created_utc (or now if empty)
     std::string units_description = "Simulated neurons: one unit per node of each population";
     double spike_time_resolution_s = -1.0;  // NWB convention: -1 = unknown
+    int deflate_level = 1;                  // shuffle + deflate of the units columns (0 = none)
 };
 
 // One population's spikes as input to write_nwb_units.
 struct nwb_population_spikes {
     std::string name;
-    std::uint64_t size = 0;                 // number of units (nodes) in the population
-    std::span<const double> t_ms;           // spike times [ms], any order
-    std::span<const std::uint32_t> nodes;   // population-local node id of each spike
+    std::uint64_t size = 0;                // number of units (nodes) in the population
+    std::span<const double> t_ms;          // spike times [ms], any order
+    std::span<const std::uint32_t> nodes;  // population-local node id of each spike
 };
 
 // Writes a complete NWB file at `path` (through PATH.tmp). Throws sf::core::config_error for an
@@ -56,8 +57,7 @@ struct nwb_population_spikes {
 // non-finite time, std::invalid_argument if t_ms and nodes differ in length, and
 // sf::core::io_error if the file cannot be written. Memory used while writing: 8 bytes per
 // spike and about 24 bytes per unit of the largest population, plus 8 bytes per unit overall.
-void write_nwb_units(const std::filesystem::path& path,
-                     std::span<const nwb_population_spikes> populations,
+void write_nwb_units(const std::filesystem::path& path, std::span<const nwb_population_spikes> populations,
                      const core::provenance& prov, const nwb_options& options = {});
 
 // A spike_sink that writes an NWB units file at finish().
@@ -71,8 +71,7 @@ void write_nwb_units(const std::filesystem::path& path,
 // removed if the writer is destroyed without finish().
 class nwb_units_writer final : public core::spike_sink {
 public:
-    nwb_units_writer(const std::filesystem::path& path, const core::provenance& prov,
-                     nwb_options options = {});
+    nwb_units_writer(const std::filesystem::path& path, const core::provenance& prov, nwb_options options = {});
     ~nwb_units_writer() override;
     nwb_units_writer(const nwb_units_writer&) = delete;
     nwb_units_writer& operator=(const nwb_units_writer&) = delete;

@@ -1,12 +1,12 @@
 #include "io/output_common.hpp"
 
-#include "core/error.hpp"
-
 #include <fmt/format.h>
 
 #include <array>
 #include <cmath>
 #include <cstdint>
+
+#include "core/error.hpp"
 
 namespace sf::io {
 
@@ -38,8 +38,7 @@ void write_sonata_header(const h5::group& root) {
 void check_component_name(std::string_view file, std::string_view what, std::string_view name) {
     if (name.empty() || name == "." || name == ".." || name.find('/') != std::string_view::npos) {
         throw core::config_error(fmt::format(
-            "{}: {} '{}' cannot be an HDF5 group name (empty, '.', '..' or containing '/')", file,
-            what, name));
+            "{}: {} '{}' cannot be an HDF5 group name (empty, '.', '..' or containing '/')", file, what, name));
     }
 }
 

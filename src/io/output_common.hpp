@@ -2,13 +2,13 @@
 // root attributes (DESIGN.md §4), SONATA's root header, and checks of names and time steps.
 #pragma once
 
-#include "core/provenance.hpp"
-#include "io/atomic_file.hpp"
-#include "io/hdf5.hpp"
-
 #include <filesystem>
 #include <string>
 #include <string_view>
+
+#include "core/provenance.hpp"
+#include "io/atomic_file.hpp"
+#include "io/hdf5.hpp"
 
 namespace sf::io {
 

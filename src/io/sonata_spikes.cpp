@@ -1,8 +1,5 @@
 #include "io/sonata_spikes.hpp"
 
-#include "core/error.hpp"
-#include "io/output_common.hpp"
-
 #include <fmt/format.h>
 
 #include <array>
@@ -10,13 +7,16 @@
 #include <set>
 #include <string>
 
+#include "core/error.hpp"
+#include "io/output_common.hpp"
+
 namespace sf::io {
 
 namespace {
 
 // SONATA's `sorting` enum; libsonata reads it with exactly these names and values.
-const std::array<h5::enum_member, 3> sorting_members = {
-    h5::enum_member{"none", 0}, h5::enum_member{"by_id", 1}, h5::enum_member{"by_time", 2}};
+const std::array<h5::enum_member, 3> sorting_members = {h5::enum_member{"none", 0}, h5::enum_member{"by_id", 1},
+                                                        h5::enum_member{"by_time", 2}};
 
 struct population_stream {
     std::string name;
@@ -39,8 +39,7 @@ struct sonata_spike_writer::state {
     std::vector<population_stream> populations;
     std::size_t buffered = 0;  // spikes pending over all populations
 
-    state(const std::filesystem::path& path, sonata_spike_options opts)
-        : out(path), options(opts) {}
+    state(const std::filesystem::path& path, sonata_spike_options opts) : out(path), options(opts) {}
 
     void require_open(std::string_view call) const {
         if (finished) {
@@ -71,21 +70,20 @@ struct sonata_spike_writer::state {
         std::int64_t previous = p.last_step;
         for (std::size_t i = 0; i < steps.size(); ++i) {
             if (steps[i] < previous) {
-                throw core::error(fmt::format(
-                    "{}: spikes of population '{}' go back in time (step {} after step {})",
-                    out.name(), p.name, steps[i], previous));
+                throw core::error(fmt::format("{}: spikes of population '{}' go back in time (step {} after step {})",
+                                              out.name(), p.name, steps[i], previous));
             }
             if (nodes[i] >= p.size) {
-                throw core::error(fmt::format("{}: spike of node {} in population '{}' of {} nodes",
-                                              out.name(), nodes[i], p.name, p.size));
+                throw core::error(fmt::format("{}: spike of node {} in population '{}' of {} nodes", out.name(),
+                                              nodes[i], p.name, p.size));
             }
             previous = steps[i];
         }
     }
 };
 
-sonata_spike_writer::sonata_spike_writer(const std::filesystem::path& path,
-                                         const core::provenance& prov, sonata_spike_options options)
+sonata_spike_writer::sonata_spike_writer(const std::filesystem::path& path, const core::provenance& prov,
+                                         sonata_spike_options options)
     : state_(std::make_unique<state>(path, options)) {
     const h5::group root = state_->out.root();
     write_sonata_header(root);
@@ -107,8 +105,7 @@ void sonata_spike_writer::begin(const std::vector<core::population_info>& popula
     for (const core::population_info& info : populations) {
         check_component_name(s.out.name(), "population name", info.name);
         if (!names.insert(info.name).second) {
-            throw core::config_error(
-                fmt::format("{}: two populations are named '{}'", s.out.name(), info.name));
+            throw core::config_error(fmt::format("{}: two populations are named '{}'", s.out.name(), info.name));
         }
     }
 
@@ -120,9 +117,11 @@ void sonata_spike_writer::begin(const std::vector<core::population_info>& popula
         population_stream& p = s.populations.emplace_back();
         p.name = info.name;
         p.size = info.size;
-        p.timestamps = h5::appendable_vector<double>(group, "timestamps", s.options.chunk_spikes);
+        p.timestamps =
+            h5::appendable_vector<double>(group, "timestamps", s.options.chunk_spikes, s.options.deflate_level);
         h5::write_attribute(p.timestamps.get(), "units", "ms");
-        p.node_ids = h5::appendable_vector<std::uint64_t>(group, "node_ids", s.options.chunk_spikes);
+        p.node_ids =
+            h5::appendable_vector<std::uint64_t>(group, "node_ids", s.options.chunk_spikes, s.options.deflate_level);
     }
     s.dt_ms = dt_ms;
     s.begun = true;
@@ -133,12 +132,11 @@ void sonata_spike_writer::write_spikes(std::size_t population, std::span<const s
     state& s = *state_;
     s.require_open("write_spikes()");
     if (population >= s.populations.size()) {
-        throw core::error(fmt::format("{}: spikes for population #{} but begin() declared {}",
-                                      s.out.name(), population, s.populations.size()));
+        throw core::error(fmt::format("{}: spikes for population #{} but begin() declared {}", s.out.name(), population,
+                                      s.populations.size()));
     }
     if (steps.size() != nodes.size()) {
-        throw core::error(fmt::format("{}: {} spike steps but {} node ids", s.out.name(),
-                                      steps.size(), nodes.size()));
+        throw core::error(fmt::format("{}: {} spike steps but {} node ids", s.out.name(), steps.size(), nodes.size()));
     }
     population_stream& p = s.populations[population];
     s.check_batch(p, steps, nodes);

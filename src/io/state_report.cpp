@@ -1,8 +1,5 @@
 #include "io/state_report.hpp"
 
-#include "core/error.hpp"
-#include "io/output_common.hpp"
-
 #include <fmt/format.h>
 
 #include <array>
@@ -11,6 +8,9 @@
 #include <set>
 #include <string>
 #include <utility>
+
+#include "core/error.hpp"
+#include "io/output_common.hpp"
 
 namespace sf::io {
 
@@ -68,13 +68,12 @@ struct state_report_writer::state {
             check_component_name(out.name(), "population name", probe.population_name);
             check_component_name(out.name(), "field name", probe.field);
             if (probe.interval_steps < 1) {
-                throw core::config_error(fmt::format("{}: probe {}/{}: interval_steps = {}, expected >= 1",
-                                                     out.name(), probe.population_name, probe.field,
-                                                     probe.interval_steps));
+                throw core::config_error(fmt::format("{}: probe {}/{}: interval_steps = {}, expected >= 1", out.name(),
+                                                     probe.population_name, probe.field, probe.interval_steps));
             }
             if (!seen.insert({probe.population_name, probe.field}).second) {
-                throw core::config_error(fmt::format("{}: two probes record {} of population '{}'",
-                                                     out.name(), probe.field, probe.population_name));
+                throw core::config_error(fmt::format("{}: two probes record {} of population '{}'", out.name(),
+                                                     probe.field, probe.population_name));
             }
         }
     }
@@ -83,18 +82,17 @@ struct state_report_writer::state {
     void write_time(const probe_stream& p) const {
         const std::int64_t first = p.first_step.value_or(0);
         const auto rows = static_cast<std::int64_t>(p.rows);
-        const std::array<double, 3> time = {
-            static_cast<double>(first) * dt_ms,
-            static_cast<double>(first + rows * p.interval_steps) * dt_ms,
-            static_cast<double>(p.interval_steps) * dt_ms};
+        const std::array<double, 3> time = {static_cast<double>(first) * dt_ms,
+                                            static_cast<double>(first + rows * p.interval_steps) * dt_ms,
+                                            static_cast<double>(p.interval_steps) * dt_ms};
         const h5::group mapping = out.root().open_group(p.group_path + "/mapping");
         const h5::dataset ds = h5::write_dataset<double>(mapping, "time", time);
         h5::write_attribute(ds, "units", "ms");
     }
 };
 
-state_report_writer::state_report_writer(const std::filesystem::path& path,
-                                         const core::provenance& prov, state_report_options options)
+state_report_writer::state_report_writer(const std::filesystem::path& path, const core::provenance& prov,
+                                         state_report_options options)
     : state_(std::make_unique<state>(path, options)) {
     const h5::group root = state_->out.root();
     write_sonata_header(root);
@@ -122,7 +120,8 @@ void state_report_writer::begin(const std::vector<core::state_probe>& probes, do
         p.group_path = fmt::format("report/{}/{}", probe.population_name, probe.field);
         p.interval_steps = probe.interval_steps;
         const h5::group group = root.create_group(p.group_path);
-        p.data = h5::appendable_matrix<double>(group, "data", probe.nodes.size(), s.options.chunk_values);
+        p.data = h5::appendable_matrix<double>(group, "data", probe.nodes.size(), s.options.chunk_values,
+                                               s.options.deflate_level);
         h5::write_attribute(p.data.get(), "units", probe.unit);
         write_mapping(group, probe);
     }
@@ -130,19 +129,19 @@ void state_report_writer::begin(const std::vector<core::state_probe>& probes, do
     s.begun = true;
 }
 
-void state_report_writer::write_samples(std::size_t probe, std::int64_t first_step,
-                                        std::size_t n_samples, std::span<const double> rows) {
+void state_report_writer::write_samples(std::size_t probe, std::int64_t first_step, std::size_t n_samples,
+                                        std::span<const double> rows) {
     state& s = *state_;
     s.require_open("write_samples()");
     if (probe >= s.probes.size()) {
-        throw core::error(fmt::format("{}: samples for probe #{} but begin() declared {}",
-                                      s.out.name(), probe, s.probes.size()));
+        throw core::error(
+            fmt::format("{}: samples for probe #{} but begin() declared {}", s.out.name(), probe, s.probes.size()));
     }
     probe_stream& p = s.probes[probe];
     const std::uint64_t columns = p.data.columns();
     if (rows.size() != n_samples * columns) {
-        throw core::error(fmt::format("{}: {}: {} values are not {} samples of {} nodes", s.out.name(),
-                                      p.group_path, rows.size(), n_samples, columns));
+        throw core::error(fmt::format("{}: {}: {} values are not {} samples of {} nodes", s.out.name(), p.group_path,
+                                      rows.size(), n_samples, columns));
     }
     if (n_samples == 0) {
         return;
@@ -150,8 +149,8 @@ void state_report_writer::write_samples(std::size_t probe, std::int64_t first_st
     if (p.first_step) {
         const std::int64_t expected = *p.first_step + static_cast<std::int64_t>(p.rows) * p.interval_steps;
         if (first_step != expected) {
-            throw core::error(fmt::format("{}: {}: samples start at step {}, expected step {}",
-                                          s.out.name(), p.group_path, first_step, expected));
+            throw core::error(fmt::format("{}: {}: samples start at step {}, expected step {}", s.out.name(),
+                                          p.group_path, first_step, expected));
         }
     } else {
         p.first_step = first_step;

@@ -21,16 +21,16 @@
 // finish(); a writer destroyed without finish() removes PATH.tmp.
 #pragma once
 
-#include "core/provenance.hpp"
-#include "core/recording.hpp"
-#include "io/hdf5.hpp"
-
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <span>
 #include <vector>
+
+#include "core/provenance.hpp"
+#include "core/recording.hpp"
+#include "io/hdf5.hpp"
 
 namespace sf::io {
 
@@ -39,6 +39,9 @@ struct state_report_options {
     std::size_t probe_buffer_values = 65536;
     // HDF5 chunk size of each data set (elements).
     std::uint64_t chunk_values = h5::default_chunk_elements;
+    // Shuffle + deflate level of the chunks (0 = none: sampled float64 traces compress little
+    // and can be bulky, so raw writing speed wins by default).
+    int deflate_level = 0;
 };
 
 class state_report_writer final : public core::state_sink {

@@ -21,6 +21,7 @@
 #include "sim/kernel_attributes.hpp"
 #include "sim/model_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -120,42 +121,42 @@ struct iaf_cond_exp {
             q.refractory_steps = static_cast<std::int32_t>(std::lround(p.t_ref / h));
             return q;
         }
-        // dV/dt [mV/ms] at conductances (ge, gi) [nS] and current i [pA]: nS*mV/pF = mV/ms.
-        double dvdt(double v, double ge, double gi, double i) const {
-            return (g_l * (e_l - v) + ge * (e_e - v) + gi * (e_i - v) + i) * inv_c;
-        }
     };
 
-    SF_HOT_KERNEL static void integrate(const propagators& q, state& s, const sim::update_args& a) {
-        double* __restrict v = s.v.data();
-        double* __restrict ge = s.g_e.data();
-        double* __restrict gi = s.g_i.data();
-        std::int32_t* __restrict ref = s.refractory_steps.data();
-        const double* __restrict in_e = a.inputs[0];
-        const double* __restrict in_i = a.inputs[1];
-        const double* __restrict i_ext = a.i_ext;
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            const double current = q.i_e + i_ext[i];
-            const double k1 = q.dvdt(v[i], ge[i], gi[i], current);
-            const double v_mid = v[i] + 0.5 * q.h * k1;
-            const double k2 = q.dvdt(v_mid, ge[i] * q.half_e, gi[i] * q.half_i, current);
-            const bool refractory = ref[i] > 0;
-            v[i] = refractory ? v[i] : v[i] + q.h * k2;
-            ref[i] = refractory ? ref[i] - 1 : 0;
+    // __restrict only binds on parameters (GCC ignores it on locals): the arrays are passed in.
+    SF_HOT_KERNEL static void integrate_range(double* __restrict v, double* __restrict ge, double* __restrict gi,
+                                              std::int32_t* __restrict ref, double* __restrict in_e,
+                                              double* __restrict in_i, const double* __restrict i_ext,
+                                              std::size_t begin, std::size_t end, const propagators q) {
+        const double h = q.h, inv_c = q.inv_c, g_l = q.g_l, e_l = q.e_l, e_e = q.e_e, e_i = q.e_i, i_e = q.i_e;
+        auto dvdt = [=](double vv, double gee, double gii, double current) {
+            return (g_l * (e_l - vv) + gee * (e_e - vv) + gii * (e_i - vv) + current) * inv_c;  // [mV/ms]
+        };
+        for (std::size_t i = begin; i < end; ++i) {
+            const double current = i_e + i_ext[i];
+            const double k1 = dvdt(v[i], ge[i], gi[i], current);
+            const double v_mid = v[i] + 0.5 * h * k1;
+            const double k2 = dvdt(v_mid, ge[i] * q.half_e, gi[i] * q.half_i, current);
+            // Branch-free so that the loop vectorizes: a refractory neuron keeps V (= v_reset).
+            const double free = ref[i] <= 0 ? 1.0 : 0.0;
+            v[i] += free * (h * k2);
+            ref[i] = std::max(ref[i] - 1, 0);
             ge[i] = ge[i] * q.decay_e + in_e[i];
             gi[i] = gi[i] * q.decay_i + in_i[i];
+            in_e[i] = 0.0;  // consumed: the ring row is reused D steps later
+            in_i[i] = 0.0;
         }
+    }
+
+    static void integrate(const propagators& q, state& s, const sim::update_args& a) {
+        integrate_range(s.v.data(), s.g_e.data(), s.g_i.data(), s.refractory_steps.data(), a.inputs[0], a.inputs[1],
+                        a.i_ext, a.begin, a.end, q);
     }
 
     static void update(const propagators& q, state& s, const sim::update_args& a, sim::spike_list& spikes) {
         integrate(q, s, a);
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            if (s.v[i] >= q.v_th) {
-                s.v[i] = q.v_reset;
-                s.refractory_steps[i] = q.refractory_steps;
-                spikes.push_back(static_cast<std::uint32_t>(i));
-            }
-        }
+        sim::reset_crossings(s.v.data(), s.refractory_steps.data(), a.begin, a.end, q.v_th, q.v_reset,
+                             q.refractory_steps, spikes);
     }
 };
 

@@ -15,6 +15,7 @@
 #include "sim/kernel_attributes.hpp"
 #include "sim/model_api.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 
@@ -114,34 +115,34 @@ struct iaf_psc_exp {
         }
     };
 
-    SF_HOT_KERNEL static void integrate(const propagators& q, state& s, const sim::update_args& a) {
-        double* __restrict v = s.v.data();
-        double* __restrict ie = s.i_syn_e.data();
-        double* __restrict ii = s.i_syn_i.data();
-        std::int32_t* __restrict ref = s.refractory_steps.data();
-        const double* __restrict in_e = a.inputs[0];
-        const double* __restrict in_i = a.inputs[1];
-        const double* __restrict i_ext = a.i_ext;
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            const double v_rel = (v[i] - q.e_l) * q.p22 + ie[i] * q.p21_e + ii[i] * q.p21_i + (q.i_e + i_ext[i]) * q.p20;
-            const bool refractory = ref[i] > 0;
-            v[i] = refractory ? v[i] : v_rel + q.e_l;
-            ref[i] = refractory ? ref[i] - 1 : 0;
+    // __restrict only binds on parameters (GCC ignores it on locals): the arrays are passed in.
+    SF_HOT_KERNEL static void integrate_range(double* __restrict v, double* __restrict ie, double* __restrict ii,
+                                              std::int32_t* __restrict ref, double* __restrict in_e,
+                                              double* __restrict in_i, const double* __restrict i_ext,
+                                              std::size_t begin, std::size_t end, const propagators q) {
+        for (std::size_t i = begin; i < end; ++i) {
+            const double v_rel =
+                (v[i] - q.e_l) * q.p22 + ie[i] * q.p21_e + ii[i] * q.p21_i + (q.i_e + i_ext[i]) * q.p20;
+            // Branch-free so that the loop vectorizes; exact either way: a refractory neuron keeps V.
+            const double free = ref[i] <= 0 ? 1.0 : 0.0;
+            v[i] = free * (v_rel + q.e_l) + (1.0 - free) * v[i];
+            ref[i] = std::max(ref[i] - 1, 0);
             ie[i] = ie[i] * q.p11_e + in_e[i];
             ii[i] = ii[i] * q.p11_i + in_i[i];
+            in_e[i] = 0.0;  // consumed: the ring row is reused D steps later
+            in_i[i] = 0.0;
         }
+    }
+
+    static void integrate(const propagators& q, state& s, const sim::update_args& a) {
+        integrate_range(s.v.data(), s.i_syn_e.data(), s.i_syn_i.data(), s.refractory_steps.data(), a.inputs[0],
+                        a.inputs[1], a.i_ext, a.begin, a.end, q);
     }
 
     static void update(const propagators& q, state& s, const sim::update_args& a, sim::spike_list& spikes) {
         integrate(q, s, a);
-        for (std::size_t i = a.begin; i < a.end; ++i) {
-            // A neuron that has just left refractoriness has v == v_reset < v_th: no extra test needed.
-            if (s.v[i] >= q.v_th) {
-                s.v[i] = q.v_reset;
-                s.refractory_steps[i] = q.refractory_steps;
-                spikes.push_back(static_cast<std::uint32_t>(i));
-            }
-        }
+        sim::reset_crossings(s.v.data(), s.refractory_steps.data(), a.begin, a.end, q.v_th, q.v_reset,
+                             q.refractory_steps, spikes);
     }
 };
 

@@ -28,6 +28,13 @@ slice slice_of(std::size_t size, int thread, int threads) {
 
 std::int64_t steps_of(double ms, double dt) { return std::llround(ms / dt); }
 
+// Exponential inter-event interval [steps] of a Poisson process with `mean_per_step` events per
+// step: the `draw`-th interval of the stream `id`.
+double next_interval(std::uint64_t seed, const core::stream_id& id, std::uint64_t draw, double mean_per_step) {
+    const auto block = core::random_block(seed, id, draw);
+    return -std::log(1.0 - core::uniform_from_words(block[0], block[1])) / mean_per_step;
+}
+
 }  // namespace
 
 // One population in engine form.
@@ -72,6 +79,11 @@ struct stimulus_slot {
     std::size_t population = 0, receptor = 0;
     double mean_per_step = 0, weight = 0, amplitude = 0;
     std::int64_t first_step = 0, end_step = 0;  // active in steps [first, end)
+    // Poisson: per target neuron, the time of its next event [steps, continuous] and how many
+    // inter-event intervals its stream has drawn. Exponential intervals make the counts per step
+    // exactly Poisson(mean_per_step) and cost one draw per event instead of one per step.
+    std::vector<double> next_event;
+    std::vector<std::uint64_t> draws;
 };
 
 struct probe_slot {
@@ -298,6 +310,8 @@ void simulation::impl::build_stimuli(const network_spec& net) {
             slot.receptor = static_cast<std::size_t>(receptor);
             slot.mean_per_step = spec.rate_hz * 1e-3 * dt;
             slot.weight = spec.weight;
+            slot.next_event.assign(pops[slot.population].size, -1.0);  // -1: not started
+            slot.draws.assign(pops[slot.population].size, 0);
         } else {
             if (model.receptors().empty())
                 throw core::config_error(fmt::format("{}.target: DC current needs a neuron model, {} is a source", where, model.model_name()));
@@ -431,7 +445,7 @@ void simulation::impl::run_thread(int thread, std::int64_t first_step, std::int6
 
 void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity) {
     auto& mine = spikes[parity][static_cast<std::size_t>(thread)];
-    std::vector<const double*> inputs;
+    std::vector<double*> inputs;
     for (std::int64_t k = 0; k < n; ++k) {
         const std::int64_t s = e0 + k;
         apply_stimuli(thread, s);
@@ -454,11 +468,7 @@ void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n,
             args.dt_ms = run_cfg.dt_ms;
             auto& out = mine[p][static_cast<std::size_t>(k)];
             out.clear();
-            pop.model->update(args, out);
-            // The row has been consumed: clear it for the step that reuses it.
-            for (std::size_t r = 0; r < receptors; ++r)
-                std::fill(pop.ring_row(r, slot, static_cast<std::size_t>(ring_size)) + own.begin,
-                          pop.ring_row(r, slot, static_cast<std::size_t>(ring_size)) + own.end, 0.0);
+            pop.model->update(args, out);  // also clears the ring rows it consumed
         }
         sample_probes(thread, s, e0, parity);
     }
@@ -468,7 +478,7 @@ void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n,
 // their first/end step (each thread edits only its own neurons).
 void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
     for (std::size_t k = 0; k < stimuli.size(); ++k) {
-        const auto& stim = stimuli[k];
+        auto& stim = stimuli[k];
         auto& pop = pops[stim.population];
         const slice own = slice_of(pop.size, thread, threads);
         if (stim.type == stimulus_spec::kind::dc) {
@@ -479,14 +489,22 @@ void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
         }
         if (s < stim.first_step || s >= stim.end_step || stim.mean_per_step <= 0) continue;
         double* row = pop.ring_row(stim.receptor, static_cast<std::size_t>(s % ring_size), static_cast<std::size_t>(ring_size));
-        const double p_none = std::exp(-stim.mean_per_step);
+        const double step_end = static_cast<double>(s + 1);
         for (std::size_t i = own.begin; i < own.end; ++i) {
+            if (stim.next_event[i] >= step_end) continue;
             const core::stream_id id{core::stream_purpose::poisson_input, static_cast<std::uint32_t>(k),
                                      pop.first_gid + static_cast<std::uint32_t>(i)};
-            const auto block = core::random_block(run_cfg.seed, id, static_cast<std::uint64_t>(s));
-            const double u = core::uniform_from_words(block[0], block[1]);
-            if (u < p_none) continue;
-            row[i] += stim.weight * static_cast<double>(core::poisson_by_inversion(stim.mean_per_step, u));
+            double& next = stim.next_event[i];
+            if (next < 0) {  // first visit: the process starts at first_step
+                next = static_cast<double>(stim.first_step) + next_interval(run_cfg.seed, id, stim.draws[i]++, stim.mean_per_step);
+                if (next >= step_end) continue;
+            }
+            std::uint64_t events = 0;
+            while (next < step_end) {
+                ++events;
+                next += next_interval(run_cfg.seed, id, stim.draws[i]++, stim.mean_per_step);
+            }
+            row[i] += stim.weight * static_cast<double>(events);
         }
     }
 }

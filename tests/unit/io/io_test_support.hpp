@@ -2,8 +2,6 @@
 // raw HDF5 C API, deliberately independent of the io wrappers under test.
 #pragma once
 
-#include "core/provenance.hpp"
-
 #include <hdf5.h>
 
 #include <cstdint>
@@ -13,6 +11,8 @@
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "core/provenance.hpp"
 
 namespace sf::io::test {
 
@@ -52,6 +52,10 @@ private:
     fs::path path_;
 };
 
+// HDF5 identifiers (files, groups, datasets, ...) open in this process: writers must leave
+// this unchanged, whether they finish or are destroyed early.
+inline ssize_t open_hdf5_objects() { return H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL); }
+
 inline core::provenance sample_provenance() {
     core::provenance prov;
     prov.version = "0.1.0";
@@ -67,19 +71,33 @@ inline core::provenance sample_provenance() {
 template <class T>
 hid_t native_type();
 template <>
-inline hid_t native_type<double>() { return H5T_NATIVE_DOUBLE; }
+inline hid_t native_type<double>() {
+    return H5T_NATIVE_DOUBLE;
+}
 template <>
-inline hid_t native_type<float>() { return H5T_NATIVE_FLOAT; }
+inline hid_t native_type<float>() {
+    return H5T_NATIVE_FLOAT;
+}
 template <>
-inline hid_t native_type<std::int8_t>() { return H5T_NATIVE_INT8; }
+inline hid_t native_type<std::int8_t>() {
+    return H5T_NATIVE_INT8;
+}
 template <>
-inline hid_t native_type<std::int32_t>() { return H5T_NATIVE_INT32; }
+inline hid_t native_type<std::int32_t>() {
+    return H5T_NATIVE_INT32;
+}
 template <>
-inline hid_t native_type<std::uint32_t>() { return H5T_NATIVE_UINT32; }
+inline hid_t native_type<std::uint32_t>() {
+    return H5T_NATIVE_UINT32;
+}
 template <>
-inline hid_t native_type<std::int64_t>() { return H5T_NATIVE_INT64; }
+inline hid_t native_type<std::int64_t>() {
+    return H5T_NATIVE_INT64;
+}
 template <>
-inline hid_t native_type<std::uint64_t>() { return H5T_NATIVE_UINT64; }
+inline hid_t native_type<std::uint64_t>() {
+    return H5T_NATIVE_UINT64;
+}
 
 // Opens one HDF5 file read-only and reads objects by absolute path. Failures throw
 // std::runtime_error naming the path, which fails the calling test.
@@ -114,8 +132,7 @@ public:
 
     bool is_group(const std::string& path) const {
         H5O_info_t info;
-        return H5Oget_info_by_name(file_, path.c_str(), &info, H5P_DEFAULT) >= 0 &&
-               info.type == H5O_TYPE_GROUP;
+        return H5Oget_info_by_name(file_, path.c_str(), &info, H5P_DEFAULT) >= 0 && info.type == H5O_TYPE_GROUP;
     }
 
     std::vector<hsize_t> shape(const std::string& path) const {
@@ -177,9 +194,8 @@ public:
         const hid_t space = H5Dget_space(ds);
         std::vector<T> values(static_cast<std::size_t>(H5Sget_simple_extent_npoints(space)));
         H5Sclose(space);
-        const herr_t status = values.empty() ? 0
-                                             : H5Dread(ds, native_type<T>(), H5S_ALL, H5S_ALL,
-                                                       H5P_DEFAULT, values.data());
+        const herr_t status =
+            values.empty() ? 0 : H5Dread(ds, native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
         H5Dclose(ds);
         ensure(status, "read " + path);
         return values;
@@ -210,8 +226,7 @@ public:
         return values.size() == 1 ? values[0] : "<not one string>";
     }
 
-    std::vector<std::string> string_array_attribute(const std::string& path,
-                                                    const std::string& name) const {
+    std::vector<std::string> string_array_attribute(const std::string& path, const std::string& name) const {
         const hid_t attribute = open_attribute(path, name);
         const hid_t space = H5Aget_space(attribute);
         const hid_t type = string_type();

@@ -1,8 +1,3 @@
-#include "io/hdf5.hpp"
-
-#include "core/error.hpp"
-#include "io_test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <array>
@@ -10,6 +5,10 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+#include "io_test_support.hpp"
 
 namespace sf::io {
 namespace {
@@ -31,8 +30,7 @@ TEST(hdf5, attributes_of_every_kind_round_trip) {
             h5::write_array_attribute<std::uint32_t>(root, "version", version);
             const std::array<std::string, 3> names = {"spike_times", "population", "node_id"};
             h5::write_string_array_attribute(root, "colnames", names);
-            const std::array<h5::enum_member, 2> members = {h5::enum_member{"off", 0},
-                                                            h5::enum_member{"on", 1}};
+            const std::array<h5::enum_member, 2> members = {h5::enum_member{"off", 0}, h5::enum_member{"on", 1}};
             h5::write_enum_attribute(root, "switch", members, "on");
             h5::write_attribute(root, "text", "replaced");  // same name: replaced, not an error
         }
@@ -170,8 +168,7 @@ TEST(hdf5, failures_name_the_file_and_the_object_and_print_nothing) {
             FAIL() << "creating a group twice must throw";
         } catch (const core::io_error& e) {
             const std::string message = e.what();
-            EXPECT_EQ(message.rfind(name + ": cannot create group '/spikes'", 0), 0u) << message;
-            EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+            EXPECT_EQ(message, name + ": cannot create group '/spikes' (name already exists)");
         }
         EXPECT_THROW(root.open_dataset("missing"), core::io_error);
         EXPECT_THROW(h5::read_string_attribute(root, "missing"), core::io_error);
@@ -182,17 +179,22 @@ TEST(hdf5, failures_name_the_file_and_the_object_and_print_nothing) {
         h5::file::open_read_only(dir / "no_such.h5");
         FAIL() << "opening a missing file must throw";
     } catch (const core::io_error& e) {
-        EXPECT_EQ(std::string(e.what()).rfind((dir / "no_such.h5").string() + ": cannot open the file", 0), 0u)
-            << e.what();
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "no_such.h5").string() + ": cannot open the file (No such file or directory)");
     }
     EXPECT_THROW(h5::file::create(dir / "no_dir" / "x.h5"), core::io_error);
 }
 
 TEST(hdf5, closing_a_file_with_an_open_group_fails_loudly) {
     temp_dir dir;
-    h5::file f = h5::file::create(dir / "c.h5");
-    const h5::group leaked = f.root().create_group("g");
-    EXPECT_THROW(f.close(), core::io_error);
+    const ssize_t open_before = test::open_hdf5_objects();
+    {
+        h5::file f = h5::file::create(dir / "c.h5");
+        const h5::group still_open = f.root().create_group("g");
+        EXPECT_THROW(f.close(), core::io_error);
+        EXPECT_TRUE(f.is_open());
+    }
+    EXPECT_EQ(test::open_hdf5_objects(), open_before);  // closed by the destructors after all
 }
 
 TEST(hdf5, read_vector_rejects_a_matrix) {

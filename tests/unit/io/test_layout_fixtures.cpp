@@ -2,16 +2,16 @@
 // h5py (the reader most users will open them with). With SF_IO_LAYOUT_DIR set, the files are
 // kept in that folder; otherwise they go to a temporary folder and only their presence is
 // checked here.
-#include "io/nwb_units.hpp"
-#include "io/sonata_spikes.hpp"
-#include "io/state_report.hpp"
-#include "io_test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <vector>
+
+#include "io/nwb_units.hpp"
+#include "io/sonata_spikes.hpp"
+#include "io/state_report.hpp"
+#include "io_test_support.hpp"
 
 namespace sf::io {
 namespace {
@@ -19,8 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // dt = 0.1 ms; exc has 3 nodes, inh 2; spikes: (step, population, node).
-const std::vector<core::population_info> populations = {{"exc", "iaf_psc_exp", 3},
-                                                        {"inh", "iaf_psc_exp", 2}};
+const std::vector<core::population_info> populations = {{"exc", "iaf_psc_exp", 3}, {"inh", "iaf_psc_exp", 2}};
 
 void feed_spikes(core::spike_sink& sink) {
     sink.begin(populations, 0.1);

@@ -1,15 +1,15 @@
-#include "io/nwb_units.hpp"
-
-#include "core/error.hpp"
-#include "io_test_support.hpp"
-
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
+#include "io/nwb_units.hpp"
+#include "io_test_support.hpp"
 
 namespace sf::io {
 namespace {
@@ -41,7 +41,9 @@ void write_small_run(const std::filesystem::path& path, nwb_options options = {}
 
 TEST(nwb_units_writer, writes_the_nwb_file_structure) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     write_small_run(dir / "run.nwb");
+    EXPECT_EQ(test::open_hdf5_objects(), open_before);
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"run.nwb"});
     const h5_reader r(dir / "run.nwb");
 
@@ -80,15 +82,13 @@ TEST(nwb_units_writer, writes_one_unit_per_node_with_its_spikes_in_seconds) {
     EXPECT_EQ(r.read<std::int64_t>("/units/id"), (std::vector<std::int64_t>{0, 1, 2, 3, 4}));
     EXPECT_EQ(r.dataset_type("/units/id").size, 8u);
     EXPECT_EQ(r.dataset_type("/units/id").sign, H5T_SGN_2);
-    EXPECT_EQ(r.read_strings("/units/population"),
-              (std::vector<std::string>{"exc", "exc", "exc", "inh", "inh"}));
+    EXPECT_EQ(r.read_strings("/units/population"), (std::vector<std::string>{"exc", "exc", "exc", "inh", "inh"}));
     EXPECT_EQ(r.read<std::uint64_t>("/units/node_id"), (std::vector<std::uint64_t>{0, 1, 2, 0, 1}));
     // exc0: steps 10, 30; exc1: none; exc2: 10, 20; inh0: none; inh1: 15 (dt = 0.1 ms).
-    EXPECT_EQ(r.read<double>("/units/spike_times"),
-              (std::vector<double>{10 * 0.1 / 1000, 30 * 0.1 / 1000, 10 * 0.1 / 1000,
-                                   20 * 0.1 / 1000, 15 * 0.1 / 1000}));
-    EXPECT_EQ(r.read<std::uint64_t>("/units/spike_times_index"),
-              (std::vector<std::uint64_t>{2, 2, 4, 4, 5}));
+    EXPECT_EQ(
+        r.read<double>("/units/spike_times"),
+        (std::vector<double>{10 * 0.1 / 1000, 30 * 0.1 / 1000, 10 * 0.1 / 1000, 20 * 0.1 / 1000, 15 * 0.1 / 1000}));
+    EXPECT_EQ(r.read<std::uint64_t>("/units/spike_times_index"), (std::vector<std::uint64_t>{2, 2, 4, 4, 5}));
     EXPECT_DOUBLE_EQ(r.numeric_attribute<double>("/units/spike_times", "resolution").at(0), 0.1 / 1000);
 
     EXPECT_EQ(r.string_attribute("/units/spike_times", "neurodata_type"), "VectorData");
@@ -96,8 +96,8 @@ TEST(nwb_units_writer, writes_one_unit_per_node_with_its_spikes_in_seconds) {
     EXPECT_EQ(r.string_attribute("/units/spike_times_index", "namespace"), "hdmf-common");
     EXPECT_EQ(r.referenced_path("/units/spike_times_index", "target"), "/units/spike_times");
     EXPECT_EQ(r.string_attribute("/units/id", "neurodata_type"), "ElementIdentifiers");
-    for (const char* column : {"/units/spike_times", "/units/spike_times_index", "/units/population",
-                               "/units/node_id"}) {
+    for (const char* column :
+         {"/units/spike_times", "/units/spike_times_index", "/units/population", "/units/node_id"}) {
         EXPECT_TRUE(r.has_attribute(column, "description")) << column;
         EXPECT_TRUE(r.has_attribute(column, "object_id")) << column;
     }
@@ -118,6 +118,7 @@ TEST(nwb_units_writer, options_set_identifier_description_and_start_time) {
 
 TEST(nwb_units_writer, destroyed_without_finish_leaves_no_file) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     {
         nwb_units_writer w(dir / "run.nwb", test::sample_provenance());
         w.begin({{"exc", "m", 3}}, 0.1);
@@ -125,6 +126,7 @@ TEST(nwb_units_writer, destroyed_without_finish_leaves_no_file) {
         EXPECT_TRUE(std::filesystem::exists(dir / "run.nwb.tmp"));
     }
     EXPECT_TRUE(dir.entries().empty());
+    EXPECT_EQ(test::open_hdf5_objects(), open_before);
 }
 
 TEST(nwb_units_writer, rejects_nodes_outside_the_population) {
@@ -179,8 +181,7 @@ TEST(write_nwb_units, bad_input_writes_nothing) {
     EXPECT_THROW(write_nwb_units(dir / "u.nwb", std::vector<nwb_population_spikes>{{"a", 2, ok_t, one}},
                                  test::sample_provenance()),
                  std::invalid_argument);
-    EXPECT_THROW(write_nwb_units(dir / "u.nwb",
-                                 std::vector<nwb_population_spikes>{{"a", 2, {}, {}}, {"a", 1, {}, {}}},
+    EXPECT_THROW(write_nwb_units(dir / "u.nwb", std::vector<nwb_population_spikes>{{"a", 2, {}, {}}, {"a", 1, {}, {}}},
                                  test::sample_provenance()),
                  core::config_error);
     EXPECT_TRUE(dir.entries().empty());

@@ -1,12 +1,11 @@
-#include "io/sonata_spikes.hpp"
-
-#include "core/error.hpp"
-#include "io_test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
+#include "io/sonata_spikes.hpp"
+#include "io_test_support.hpp"
 
 namespace sf::io {
 namespace {
@@ -14,11 +13,11 @@ namespace {
 using test::h5_reader;
 using test::temp_dir;
 
-const std::vector<core::population_info> two_populations = {{"exc", "iaf_psc_exp", 4},
-                                                            {"inh", "iaf_psc_exp", 2}};
+const std::vector<core::population_info> two_populations = {{"exc", "iaf_psc_exp", 4}, {"inh", "iaf_psc_exp", 2}};
 
 TEST(sonata_spike_writer, writes_the_sonata_layout_with_provenance) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     {
         sonata_spike_writer w(dir / "spikes.h5", test::sample_provenance());
         w.begin(two_populations, 0.1);
@@ -26,6 +25,7 @@ TEST(sonata_spike_writer, writes_the_sonata_layout_with_provenance) {
         w.write_spikes(0, std::vector<std::int64_t>{12}, std::vector<std::uint32_t>{1});
         w.write_spikes(0, {}, {});
         w.finish();
+        EXPECT_EQ(test::open_hdf5_objects(), open_before);  // finish() closed everything
     }
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"spikes.h5"});
     const h5_reader r(dir / "spikes.h5");
@@ -83,8 +83,7 @@ TEST(sonata_spike_writer, streams_through_small_buffers_without_losing_spikes) {
         for (std::int64_t step = 0; step < 200; ++step) {
             const std::size_t pop = static_cast<std::size_t>(step % 3 == 0);
             const std::uint32_t node = static_cast<std::uint32_t>(step % 2);
-            w.write_spikes(pop, std::vector<std::int64_t>{step, step},
-                           std::vector<std::uint32_t>{node, node});
+            w.write_spikes(pop, std::vector<std::int64_t>{step, step}, std::vector<std::uint32_t>{node, node});
             for (int k = 0; k < 2; ++k) {
                 expected_t[pop].push_back(static_cast<double>(step) * 0.25);
                 expected_node[pop].push_back(node);
@@ -101,6 +100,7 @@ TEST(sonata_spike_writer, streams_through_small_buffers_without_losing_spikes) {
 
 TEST(sonata_spike_writer, destroyed_without_finish_leaves_no_file) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     {
         sonata_spike_writer w(dir / "spikes.h5", test::sample_provenance());
         w.begin(two_populations, 0.1);
@@ -109,6 +109,7 @@ TEST(sonata_spike_writer, destroyed_without_finish_leaves_no_file) {
         EXPECT_FALSE(std::filesystem::exists(dir / "spikes.h5"));
     }
     EXPECT_TRUE(dir.entries().empty());
+    EXPECT_EQ(test::open_hdf5_objects(), open_before);
 }
 
 TEST(sonata_spike_writer, an_unwritable_path_fails_at_construction) {
@@ -117,10 +118,8 @@ TEST(sonata_spike_writer, an_unwritable_path_fails_at_construction) {
         sonata_spike_writer w(dir / "missing" / "spikes.h5", test::sample_provenance());
         FAIL() << "must throw";
     } catch (const core::io_error& e) {
-        EXPECT_EQ(std::string(e.what()).rfind((dir / "missing" / "spikes.h5.tmp").string() +
-                                                  ": cannot create the file", 0),
-                  0u)
-            << e.what();
+        EXPECT_EQ(std::string(e.what()), (dir / "missing" / "spikes.h5.tmp").string() +
+                                             ": cannot create the file (No such file or directory)");
     }
 }
 
@@ -145,21 +144,15 @@ TEST(sonata_spike_writer, rejects_spikes_that_break_the_sink_contract) {
         w.write_spikes(0, std::vector<std::int64_t>{9}, std::vector<std::uint32_t>{0});
         FAIL() << "going back in time must throw";
     } catch (const core::error& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  name + ": spikes of population 'exc' go back in time (step 9 after step 10)");
+        EXPECT_EQ(std::string(e.what()), name + ": spikes of population 'exc' go back in time (step 9 after step 10)");
     }
-    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{11, 10}, std::vector<std::uint32_t>{0, 0}),
-                 core::error);
-    EXPECT_THROW(w.write_spikes(1, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{2}),
-                 core::error);
-    EXPECT_THROW(w.write_spikes(2, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{0}),
-                 core::error);
-    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{}),
-                 core::error);
+    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{11, 10}, std::vector<std::uint32_t>{0, 0}), core::error);
+    EXPECT_THROW(w.write_spikes(1, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{2}), core::error);
+    EXPECT_THROW(w.write_spikes(2, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{0}), core::error);
+    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{11}, std::vector<std::uint32_t>{}), core::error);
     EXPECT_THROW(w.begin(two_populations, 0.1), core::error);
     w.finish();
-    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{12}, std::vector<std::uint32_t>{0}),
-                 core::error);
+    EXPECT_THROW(w.write_spikes(0, std::vector<std::int64_t>{12}, std::vector<std::uint32_t>{0}), core::error);
     // The rejected batches left nothing behind.
     const h5_reader r(dir / "spikes.h5");
     EXPECT_EQ(r.read<double>("/spikes/exc/timestamps"), std::vector<double>{10 * 0.1});

@@ -1,12 +1,11 @@
-#include "io/state_report.hpp"
-
-#include "core/error.hpp"
-#include "io_test_support.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "core/error.hpp"
+#include "io/state_report.hpp"
+#include "io_test_support.hpp"
 
 namespace sf::io {
 namespace {
@@ -14,8 +13,8 @@ namespace {
 using test::h5_reader;
 using test::temp_dir;
 
-core::state_probe probe(std::size_t population, std::string name, std::string field,
-                        std::vector<std::uint32_t> nodes, std::int64_t interval) {
+core::state_probe probe(std::size_t population, std::string name, std::string field, std::vector<std::uint32_t> nodes,
+                        std::int64_t interval) {
     core::state_probe p;
     p.population = population;
     p.population_name = std::move(name);
@@ -26,11 +25,11 @@ core::state_probe probe(std::size_t population, std::string name, std::string fi
     return p;
 }
 
-const std::vector<core::state_probe> two_probes = {probe(0, "exc", "v", {4, 1, 7}, 2),
-                                                   probe(0, "exc", "g_ex", {0}, 1)};
+const std::vector<core::state_probe> two_probes = {probe(0, "exc", "v", {4, 1, 7}, 2), probe(0, "exc", "g_ex", {0}, 1)};
 
 TEST(state_report_writer, writes_data_mapping_and_time) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     {
         state_report_writer w(dir / "report.h5", test::sample_provenance());
         w.begin(two_probes, 0.1);
@@ -39,6 +38,7 @@ TEST(state_report_writer, writes_data_mapping_and_time) {
         w.write_samples(0, 10, 1, std::vector<double>{-59, -58, -57});
         w.write_samples(1, 0, 3, std::vector<double>{1.5, 2.5, 3.5});
         w.finish();
+        EXPECT_EQ(test::open_hdf5_objects(), open_before);
     }
     EXPECT_EQ(dir.entries(), std::vector<std::string>{"report.h5"});
     const h5_reader r(dir / "report.h5");
@@ -102,12 +102,14 @@ TEST(state_report_writer, a_probe_without_samples_has_an_empty_data_set) {
 
 TEST(state_report_writer, destroyed_without_finish_leaves_no_file) {
     temp_dir dir;
+    const ssize_t open_before = test::open_hdf5_objects();
     {
         state_report_writer w(dir / "report.h5", test::sample_provenance());
         w.begin(two_probes, 0.1);
         w.write_samples(1, 0, 1, std::vector<double>{1.0});
     }
     EXPECT_TRUE(dir.entries().empty());
+    EXPECT_EQ(test::open_hdf5_objects(), open_before);
 }
 
 TEST(state_report_writer, rejects_samples_off_the_grid_or_of_the_wrong_size) {
