@@ -10,6 +10,10 @@ spike_summary::spike_summary(double window_start_ms, double window_end_ms)
 
 void spike_summary::begin(const std::vector<core::population_info>& populations, double dt_ms) {
     dt_ms_ = dt_ms;
+    // Spike times are grid points step * dt in (0, T]; the window (start, end] is compared in
+    // whole steps so that no spike sits on a rounding boundary.
+    window_first_step_ = std::llround(window_start_ms_ / dt_ms) + 1;
+    window_last_step_ = std::llround(window_end_ms_ / dt_ms);
     populations_.clear();
     for (const auto& info : populations) {
         population_state p;
@@ -24,8 +28,7 @@ void spike_summary::write_spikes(std::size_t population, std::span<const std::in
     auto& p = populations_[population];
     p.spikes += nodes.size();
     for (std::size_t k = 0; k < nodes.size(); ++k) {
-        const double t_ms = static_cast<double>(steps[k]) * dt_ms_;
-        if (t_ms >= window_start_ms_ && t_ms < window_end_ms_) ++p.window_spikes;
+        if (steps[k] >= window_first_step_ && steps[k] <= window_last_step_) ++p.window_spikes;
         auto& n = p.neurons[nodes[k]];
         if (n.last_step >= 0) {
             const double isi = static_cast<double>(steps[k] - n.last_step);

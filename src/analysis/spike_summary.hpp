@@ -4,7 +4,8 @@
 //   rate_hz   = spikes / (neurons x duration)                     [Hz]
 //   cv_isi    = mean over neurons with >= 2 ISIs (>= 3 spikes) of std(ISI)/mean(ISI),
 //               population std (ddof = 0); NaN when no neuron qualifies.
-//   window rate: the same rate restricted to spikes in [window_start_ms, window_end_ms).
+//   window rate: the same rate restricted to spikes at t in (window_start_ms, window_end_ms]
+//               (spike times are grid points in (0, T], so the last 200 ms are (T-200, T]).
 #pragma once
 
 #include "core/recording.hpp"
@@ -27,7 +28,7 @@ struct population_statistics {
 
 class spike_summary final : public core::spike_sink {
 public:
-    // Spikes at t in [window_start_ms, window_end_ms) also count for the window rate.
+    // Spikes at t in (window_start_ms, window_end_ms] also count for the window rate.
     spike_summary(double window_start_ms, double window_end_ms);
 
     void begin(const std::vector<core::population_info>& populations, double dt_ms) override;
@@ -51,6 +52,7 @@ private:
     };
     double window_start_ms_, window_end_ms_;
     double dt_ms_ = 0;
+    std::int64_t window_first_step_ = 0, window_last_step_ = 0;  // the window in steps, inclusive
     std::vector<population_state> populations_;
 };
 

@@ -126,14 +126,14 @@ struct iaf_cond_exp {
     // __restrict only binds on parameters (GCC ignores it on locals): the arrays are passed in.
     SF_HOT_KERNEL static void integrate_range(double* __restrict v, double* __restrict ge, double* __restrict gi,
                                               std::int32_t* __restrict ref, double* __restrict in_e,
-                                              double* __restrict in_i, const double* __restrict i_ext,
+                                              double* __restrict in_i, double i_ext,
                                               std::size_t begin, std::size_t end, const propagators q) {
         const double h = q.h, inv_c = q.inv_c, g_l = q.g_l, e_l = q.e_l, e_e = q.e_e, e_i = q.e_i, i_e = q.i_e;
         auto dvdt = [=](double vv, double gee, double gii, double current) {
             return (g_l * (e_l - vv) + gee * (e_e - vv) + gii * (e_i - vv) + current) * inv_c;  // [mV/ms]
         };
         for (std::size_t i = begin; i < end; ++i) {
-            const double current = i_e + i_ext[i];
+            const double current = i_e + i_ext;
             const double k1 = dvdt(v[i], ge[i], gi[i], current);
             const double v_mid = v[i] + 0.5 * h * k1;
             const double k2 = dvdt(v_mid, ge[i] * q.half_e, gi[i] * q.half_i, current);

@@ -118,11 +118,12 @@ struct iaf_psc_exp {
     // __restrict only binds on parameters (GCC ignores it on locals): the arrays are passed in.
     SF_HOT_KERNEL static void integrate_range(double* __restrict v, double* __restrict ie, double* __restrict ii,
                                               std::int32_t* __restrict ref, double* __restrict in_e,
-                                              double* __restrict in_i, const double* __restrict i_ext,
+                                              double* __restrict in_i, double i_ext,
                                               std::size_t begin, std::size_t end, const propagators q) {
+        const double current_term = (q.i_e + i_ext) * q.p20;
         for (std::size_t i = begin; i < end; ++i) {
             const double v_rel =
-                (v[i] - q.e_l) * q.p22 + ie[i] * q.p21_e + ii[i] * q.p21_i + (q.i_e + i_ext[i]) * q.p20;
+                (v[i] - q.e_l) * q.p22 + ie[i] * q.p21_e + ii[i] * q.p21_i + current_term;
             // Branch-free so that the loop vectorizes; exact either way: a refractory neuron keeps V.
             const double free = ref[i] <= 0 ? 1.0 : 0.0;
             v[i] = free * (v_rel + q.e_l) + (1.0 - free) * v[i];

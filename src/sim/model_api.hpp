@@ -16,6 +16,8 @@
 // arrive at the end of the step, and appends the local index of every neuron that fired.
 #pragma once
 
+#include "sim/kernel_attributes.hpp"
+
 #include <array>
 #include <cstdint>
 #include <span>
@@ -48,7 +50,7 @@ struct update_args {
     // inputs[r][i]: summed weight arriving at receptor r of local neuron i at the end of this step.
     // The model consumes them: it sets inputs[r][begin..end) to 0 (the row is reused D steps later).
     std::span<double* const> inputs;
-    const double* i_ext = nullptr;  // [pA] external current (DC stimuli) per local neuron
+    double i_ext = 0.0;  // [pA] external current into every neuron of the population (DC stimuli)
     // For models that draw random numbers (sources): counter-based streams keyed by gid.
     std::uint64_t seed = 0;
     std::uint32_t population_index = 0;
@@ -60,14 +62,19 @@ struct update_args {
 // spikes, is reset to v_reset and made refractory for `refractory_steps`. Spikes are rare (a
 // neuron at 10 Hz crosses in ~0.1 % of steps), so blocks of neurons are first tested with a
 // vectorizable any-reduction and only blocks with a crossing are scanned one by one.
-inline void reset_crossings(double* v, std::int32_t* refractory, std::size_t begin, std::size_t end, double v_th,
-                            double v_reset, std::int32_t refractory_steps, spike_list& spikes) {
+SF_HOT_KERNEL inline void reset_crossings(double* __restrict v, std::int32_t* __restrict refractory, std::size_t begin,
+                                          std::size_t end, double v_th, double v_reset, std::int32_t refractory_steps,
+                                          spike_list& spikes) {
     constexpr std::size_t block = 32;
     for (std::size_t b = begin; b < end; b += block) {
         const std::size_t e = b + block < end ? b + block : end;
-        bool any = false;
-        for (std::size_t i = b; i < e; ++i) any |= v[i] >= v_th;
-        if (!any) continue;
+        int crossed = 0;  // an int (not bool) reduction vectorizes
+        if (e - b == block) {
+            for (std::size_t i = 0; i < block; ++i) crossed |= v[b + i] >= v_th;
+        } else {
+            for (std::size_t i = b; i < e; ++i) crossed |= v[i] >= v_th;
+        }
+        if (!crossed) continue;
         for (std::size_t i = b; i < e; ++i) {
             if (v[i] >= v_th) {
                 v[i] = v_reset;

@@ -45,7 +45,6 @@ struct population_slot {
     std::size_t size = 0;
     bool record_spikes = true;
     std::vector<double> ring;   // [receptor][slot][neuron]: input arriving at the end of a step
-    std::vector<double> i_ext;  // [pA] DC stimuli, per neuron
     std::vector<std::size_t> outgoing;  // projections whose source this is
     std::uint64_t spikes = 0;
 
@@ -123,6 +122,7 @@ struct simulation::impl {
                     std::exception_ptr& failure, bool& abort);
     void update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
     void apply_stimuli(int thread, std::int64_t s);
+    double dc_current(std::size_t population, std::int64_t s) const;
     void deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
     void record_epoch(std::int64_t e0, std::int64_t n, int parity);
     void sample_probes(int thread, std::int64_t s, std::int64_t e0, int parity);
@@ -173,7 +173,6 @@ void simulation::impl::build_populations(const network_spec& net, const model_re
         slot.first_gid = static_cast<std::uint32_t>(next_gid);
         slot.size = spec.size;
         slot.record_spikes = spec.record_spikes;
-        slot.i_ext.assign(spec.size, 0.0);
         next_gid += spec.size;
         if (next_gid > std::numeric_limits<std::uint32_t>::max())
             throw core::config_error("population: more than 2^32 - 1 neurons in total");
@@ -461,7 +460,7 @@ void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n,
             args.end = own.end;
             args.step = s;
             args.inputs = inputs;
-            args.i_ext = pop.i_ext.data();
+            args.i_ext = dc_current(p, s);
             args.seed = run_cfg.seed;
             args.population_index = static_cast<std::uint32_t>(p);
             args.first_gid = pop.first_gid;
@@ -474,19 +473,24 @@ void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n,
     }
 }
 
-// Poisson events of step s go into the ring row read at step s; DC currents switch on/off at
-// their first/end step (each thread edits only its own neurons).
+// DC stimuli target whole populations: their current at step s is a pure function of s, so every
+// thread computes it without shared mutable state.
+double simulation::impl::dc_current(std::size_t population, std::int64_t s) const {
+    double current = 0.0;
+    for (const auto& stim : stimuli)
+        if (stim.type == stimulus_spec::kind::dc && stim.population == population && s >= stim.first_step && s < stim.end_step)
+            current += stim.amplitude;
+    return current;
+}
+
+// Poisson events of step s go into the ring row read at step s (each thread edits only its own
+// neurons' rows and event clocks).
 void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
     for (std::size_t k = 0; k < stimuli.size(); ++k) {
         auto& stim = stimuli[k];
         auto& pop = pops[stim.population];
         const slice own = slice_of(pop.size, thread, threads);
-        if (stim.type == stimulus_spec::kind::dc) {
-            const double change = s == stim.first_step ? stim.amplitude : s == stim.end_step ? -stim.amplitude : 0.0;
-            if (change != 0.0 && stim.first_step != stim.end_step)
-                for (std::size_t i = own.begin; i < own.end; ++i) pop.i_ext[i] += change;
-            continue;
-        }
+        if (stim.type == stimulus_spec::kind::dc) continue;  // see dc_current()
         if (s < stim.first_step || s >= stim.end_step || stim.mean_per_step <= 0) continue;
         double* row = pop.ring_row(stim.receptor, static_cast<std::size_t>(s % ring_size), static_cast<std::size_t>(ring_size));
         const double step_end = static_cast<double>(s + 1);
