@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace sf;
 
 namespace {
@@ -181,4 +183,31 @@ TEST(simulation_errors, name_the_key_and_the_rule) {
     run = {};
     run.probes = {{"a", "v", {10}, 0}};
     EXPECT_NE(build_error(two_populations(), run).find("neuron 10 does not exist"), std::string::npos);
+}
+
+TEST(simulation, dc_stimulus_drives_a_population_only_while_on) {
+    // iaf_psc_exp at rest, 420 pA from 10 ms to 60 ms: first spike at the analytic time after
+    // onset (exact integration), none after the current is off and V has relaxed.
+    sim::network_spec net;
+    net.populations.push_back({"p", "iaf_psc_exp", 4, {}, {}, {}, true});
+    sim::stimulus_spec dc;
+    dc.type = sim::stimulus_spec::kind::dc;
+    dc.target = "p";
+    dc.amplitude_pa = 420;
+    dc.start_ms = 10;
+    dc.stop_ms = 60;
+    net.stimuli.push_back(dc);
+    const auto registry = models::builtin_registry();
+    sim::simulation s(net, {}, registry);
+    test::capture_spikes spikes;
+    s.attach_spike_sink(&spikes);
+    s.run(100);
+    // V_inf = E_L + I tau_m / C = -70 + 16.8 mV; threshold -55 mV.
+    const double t_star = 10.0 * std::log(16.8 / (16.8 - 15.0));
+    for (std::uint32_t node = 0; node < 4; ++node) {
+        const auto t = spikes.times_of(0, node);
+        ASSERT_GE(t.size(), 2u);
+        EXPECT_NEAR(t.front(), 10.0 + std::ceil(t_star / 0.1 - 1e-9) * 0.1, 1e-9);
+        EXPECT_LE(t.back(), 60.0 + 1e-9);
+    }
 }
