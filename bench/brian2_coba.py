@@ -120,7 +120,7 @@ def run_one(n, seed, stimulus, make_jobs, keep):
 
 def main(argv=None):
     import brian2_reference as ref
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--n', type=int, help=f'one size (default: all of {SIZES})')
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--stimulus', default=ref.DEFAULT_STIMULUS, help='as in brian2_reference.py')

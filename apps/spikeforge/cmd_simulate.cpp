@@ -105,6 +105,12 @@ std::function<void(double, double)> progress_printer(bool enabled) {
     };
 }
 
+// config.toml is TOML: its provenance travels as comments, so the file still runs as it is.
+std::string provenance_comment(const core::provenance& prov) {
+    return fmt::format("# written by spikeforge {} at {} (seed {}, {} thread{})\n# command: {}\n", prov.version,
+                       prov.created_utc, prov.seed, prov.threads, prov.threads == 1 ? "" : "s", prov.command_line);
+}
+
 double peak_rss_mb() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
@@ -231,7 +237,7 @@ int run_simulate(const simulate_options& o) {
     start = clock_type::now();
     fanout.finish();
     if (state) state->finish();
-    io::write_text_atomically((dir / "config.toml").string(), prov.config_toml);
+    io::write_text_atomically((dir / "config.toml").string(), provenance_comment(prov) + prov.config_toml);
     t.write = seconds_since(start);
     const auto stats = summary.statistics(c.run.t_stop_ms);
     nlohmann::json report = make_report(c, s, stats, t, prov);

@@ -141,10 +141,10 @@ struct iaf_cond_exp {
             const double free = ref[i] <= 0 ? 1.0 : 0.0;
             v[i] += free * (h * k2);
             ref[i] = std::max(ref[i] - 1, 0);
-            ge[i] = ge[i] * q.decay_e + in_e[i];
-            gi[i] = gi[i] * q.decay_i + in_i[i];
-            in_e[i] = 0.0;  // consumed: the ring row is reused D steps later
-            in_i[i] = 0.0;
+            ge[i] = ge[i] * q.decay_e + in_e[i - begin];
+            gi[i] = gi[i] * q.decay_i + in_i[i - begin];
+            in_e[i - begin] = 0.0;  // consumed: the engine reuses the buffer zeroed
+            in_i[i - begin] = 0.0;
         }
     }
 

@@ -128,10 +128,10 @@ struct iaf_psc_exp {
             const double free = ref[i] <= 0 ? 1.0 : 0.0;
             v[i] = free * (v_rel + q.e_l) + (1.0 - free) * v[i];
             ref[i] = std::max(ref[i] - 1, 0);
-            ie[i] = ie[i] * q.p11_e + in_e[i];
-            ii[i] = ii[i] * q.p11_i + in_i[i];
-            in_e[i] = 0.0;  // consumed: the ring row is reused D steps later
-            in_i[i] = 0.0;
+            ie[i] = ie[i] * q.p11_e + in_e[i - begin];
+            ii[i] = ii[i] * q.p11_i + in_i[i - begin];
+            in_e[i - begin] = 0.0;  // consumed: the engine reuses the buffer zeroed
+            in_i[i - begin] = 0.0;
         }
     }
 

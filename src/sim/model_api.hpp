@@ -47,8 +47,9 @@ struct update_args {
     std::size_t begin = 0;  // population-local range [begin, end)
     std::size_t end = 0;
     std::int64_t step = 0;  // the step being computed: from t = step*dt to (step+1)*dt
-    // inputs[r][i]: summed weight arriving at receptor r of local neuron i at the end of this step.
-    // The model consumes them: it sets inputs[r][begin..end) to 0 (the row is reused D steps later).
+    // inputs[r][i - begin]: summed weight arriving at receptor r of local neuron i (in [begin, end))
+    // at the end of this step. The model consumes them: it sets inputs[r][0 .. end-begin) to 0
+    // (the engine relies on the buffer being zero between uses).
     std::span<double* const> inputs;
     double i_ext = 0.0;  // [pA] external current into every neuron of the population (DC stimuli)
     // For models that draw random numbers (sources): counter-based streams keyed by gid.

@@ -37,6 +37,31 @@ double next_interval(std::uint64_t seed, const core::stream_id& id, std::uint64_
 
 }  // namespace
 
+// Neurons are updated, and their inputs queued, in blocks of this many (2048 x ~30 bytes of
+// iaf_cond_exp state plus 2 x 16 KB of inputs stay in L1/L2 across the steps of an epoch).
+constexpr std::size_t block_shift = 11;
+constexpr std::size_t block_size = std::size_t{1} << block_shift;
+
+// One input waiting for a neuron: `weight` arrives at `receptor` of population-local `target`.
+struct input_event {
+    std::uint32_t target;
+    std::uint32_t receptor;
+    double weight;
+};
+
+// Inputs waiting for one thread's neurons of one population, per ring slot (step mod D) and
+// block, in arrival order. Why not a dense [slot][neuron] ring: at 256 000 neurons one dense
+// row is 2 MB per receptor, larger than a core's L2, and about 12 % of its entries are non-zero
+// in a step; streaming it in and out every step cost more than the simulation itself. Queued
+// events are touched once when delivered and once, block-local and in cache, when consumed.
+struct input_queue {
+    std::size_t first = 0;   // first neuron of the thread's slice
+    std::size_t blocks = 0;  // blocks in the slice
+    std::vector<std::vector<input_event>> buckets;  // [slot * blocks + block]
+
+    std::vector<input_event>* slot_buckets(std::size_t slot) { return buckets.data() + slot * blocks; }
+};
+
 // One population in engine form.
 struct population_slot {
     std::string name;
@@ -44,13 +69,9 @@ struct population_slot {
     std::uint32_t first_gid = 0;
     std::size_t size = 0;
     bool record_spikes = true;
-    std::vector<double> ring;   // [receptor][slot][neuron]: input arriving at the end of a step
+    std::vector<input_queue> queues;  // per thread: inputs arriving at the end of future steps
     std::vector<std::size_t> outgoing;  // projections whose source this is
     std::uint64_t spikes = 0;
-
-    double* ring_row(std::size_t receptor, std::size_t slot, std::size_t ring_size) {
-        return ring.data() + (receptor * ring_size + slot) * size;
-    }
 };
 
 // The synapses of one projection onto one thread's targets, CSR by source neuron.
@@ -88,7 +109,6 @@ struct stimulus_slot {
 struct probe_slot {
     core::state_probe info;
     const std::vector<double>* field = nullptr;
-    std::vector<std::uint32_t> owner;     // thread owning each node
     std::vector<double> buffer[2];        // per epoch parity: rows x nodes
 };
 
@@ -104,6 +124,9 @@ struct simulation::impl {
     // spikes[parity][thread][population][step in epoch]: local ids that fired
     std::vector<std::vector<std::vector<spike_list>>> spikes[2];
     std::vector<std::uint64_t> events_per_thread;
+    // Per thread: one block of inputs per receptor, all zero between uses (models consume them).
+    std::vector<std::vector<double>> scratch_per_thread;
+    std::vector<std::vector<std::uint32_t>> sources_per_thread;  // one step's spikes of a population
     core::spike_sink* spike_sink = nullptr;
     core::state_sink* state_sink = nullptr;
     std::function<void(double, double)> progress;
@@ -121,11 +144,13 @@ struct simulation::impl {
     void run_thread(int thread, std::int64_t first_step, std::int64_t end_step, spin_barrier& barrier,
                     std::exception_ptr& failure, bool& abort);
     void update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
-    void apply_stimuli(int thread, std::int64_t s);
+    void apply_stimuli(std::size_t population, slice part, std::int64_t s, double* block_inputs);
     double dc_current(std::size_t population, std::int64_t s) const;
     void deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
+    std::uint64_t deliver_spikes(int thread, projection_slot& proj, const std::vector<std::uint32_t>& sources,
+                                 std::int64_t s);
     void record_epoch(std::int64_t e0, std::int64_t n, int parity);
-    void sample_probes(int thread, std::int64_t s, std::int64_t e0, int parity);
+    void sample_probes(std::size_t population, slice part, std::int64_t s, std::int64_t e0, int parity);
     void start_sinks();
 };
 
@@ -242,7 +267,20 @@ void simulation::impl::build_projections(const network_spec& net) {
     min_delay = projections.empty() ? 10 : lo;
     max_delay = projections.empty() ? 10 : hi;
     ring_size = max_delay + 1;
-    for (auto& p : pops) p.ring.assign(p.model->receptors().size() * static_cast<std::size_t>(ring_size) * p.size, 0.0);
+    std::size_t max_receptors = 0;
+    for (auto& p : pops) {
+        max_receptors = std::max(max_receptors, p.model->receptors().size());
+        p.queues.resize(static_cast<std::size_t>(threads));
+        for (int t = 0; t < threads; ++t) {
+            const slice own = slice_of(p.size, t, threads);
+            auto& q = p.queues[static_cast<std::size_t>(t)];
+            q.first = own.begin;
+            q.blocks = (own.end - own.begin + block_size - 1) / block_size;
+            q.buckets.assign(static_cast<std::size_t>(ring_size) * q.blocks, {});
+        }
+    }
+    scratch_per_thread.assign(static_cast<std::size_t>(threads), std::vector<double>(max_receptors * block_size, 0.0));
+    sources_per_thread.assign(static_cast<std::size_t>(threads), {});
     for (auto& proj : projections) proj.per_thread.resize(static_cast<std::size_t>(threads));
 
     std::vector<std::jthread> workers;
@@ -363,11 +401,6 @@ void simulation::impl::build_probes() {
         const std::int64_t interval = spec.interval_ms <= 0 ? 1 : steps_of(spec.interval_ms, run_cfg.dt_ms);
         if (interval < 1) throw core::config_error(fmt::format("{}.interval_ms: must be >= dt", where));
         probe.info = {p, pops[p].name, spec.field, std::string(model.field_unit(spec.field)), spec.nodes, interval};
-        for (auto node : spec.nodes) {
-            int owner = 0;
-            while (slice_of(pops[p].size, owner, threads).end <= node) ++owner;
-            probe.owner.push_back(static_cast<std::uint32_t>(owner));
-        }
         const std::size_t rows = static_cast<std::size_t>(min_delay / interval + 1);
         for (auto& b : probe.buffer) b.assign(rows * spec.nodes.size(), 0.0);
         probes.push_back(std::move(probe));
@@ -442,34 +475,46 @@ void simulation::impl::run_thread(int thread, std::int64_t first_step, std::int6
     barrier.arrive_and_wait();  // the last epoch's buffers are read by everyone before returning
 }
 
+// Temporal blocking: a block of neurons is advanced through all steps of the epoch before the
+// next block, so its state stays in cache across the steps (the epoch's inputs are all queued
+// already: every delay is >= the epoch length, and neurons do not interact within an epoch).
+// Blocks run in ascending order, so each step's spike list stays sorted by neuron.
 void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity) {
     auto& mine = spikes[parity][static_cast<std::size_t>(thread)];
+    double* scratch = scratch_per_thread[static_cast<std::size_t>(thread)].data();
     std::vector<double*> inputs;
-    for (std::int64_t k = 0; k < n; ++k) {
-        const std::int64_t s = e0 + k;
-        apply_stimuli(thread, s);
-        const auto slot = static_cast<std::size_t>(s % ring_size);
-        for (std::size_t p = 0; p < pops.size(); ++p) {
-            auto& pop = pops[p];
-            const slice own = slice_of(pop.size, thread, threads);
-            const std::size_t receptors = pop.model->receptors().size();
-            inputs.resize(receptors);
-            for (std::size_t r = 0; r < receptors; ++r) inputs[r] = pop.ring_row(r, slot, static_cast<std::size_t>(ring_size));
-            update_args args;
-            args.begin = own.begin;
-            args.end = own.end;
-            args.step = s;
-            args.inputs = inputs;
-            args.i_ext = dc_current(p, s);
-            args.seed = run_cfg.seed;
-            args.population_index = static_cast<std::uint32_t>(p);
-            args.first_gid = pop.first_gid;
-            args.dt_ms = run_cfg.dt_ms;
-            auto& out = mine[p][static_cast<std::size_t>(k)];
-            out.clear();
-            pop.model->update(args, out);  // also clears the ring rows it consumed
+    for (std::size_t p = 0; p < pops.size(); ++p) {
+        auto& pop = pops[p];
+        auto& queue = pop.queues[static_cast<std::size_t>(thread)];
+        const slice own = slice_of(pop.size, thread, threads);
+        const std::size_t receptors = pop.model->receptors().size();
+        inputs.resize(receptors);
+        for (std::size_t r = 0; r < receptors; ++r) inputs[r] = scratch + r * block_size;
+        for (std::int64_t k = 0; k < n; ++k) mine[p][static_cast<std::size_t>(k)].clear();
+        for (std::size_t b = own.begin, block = 0; b < own.end; b += block_size, ++block) {
+            const slice part{b, std::min(b + block_size, own.end)};
+            for (std::int64_t k = 0; k < n; ++k) {
+                const std::int64_t s = e0 + k;
+                if (receptors > 0) {
+                    auto& bucket = queue.slot_buckets(static_cast<std::size_t>(s % ring_size))[block];
+                    for (const auto& e : bucket) scratch[e.receptor * block_size + (e.target - part.begin)] += e.weight;
+                    bucket.clear();
+                    apply_stimuli(p, part, s, scratch);
+                }
+                update_args args;
+                args.begin = part.begin;
+                args.end = part.end;
+                args.step = s;
+                args.inputs = inputs;
+                args.i_ext = dc_current(p, s);
+                args.seed = run_cfg.seed;
+                args.population_index = static_cast<std::uint32_t>(p);
+                args.first_gid = pop.first_gid;
+                args.dt_ms = run_cfg.dt_ms;
+                pop.model->update(args, mine[p][static_cast<std::size_t>(k)]);  // consumes (zeroes) the inputs
+                sample_probes(p, part, s, e0, parity);
+            }
         }
-        sample_probes(thread, s, e0, parity);
     }
 }
 
@@ -483,18 +528,17 @@ double simulation::impl::dc_current(std::size_t population, std::int64_t s) cons
     return current;
 }
 
-// Poisson events of step s go into the ring row read at step s (each thread edits only its own
-// neurons' rows and event clocks).
-void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
+// Poisson events of step s are added to the block's inputs of step s, after the queued synaptic
+// events (each thread edits only its own neurons' inputs and event clocks).
+void simulation::impl::apply_stimuli(std::size_t population, slice part, std::int64_t s, double* block_inputs) {
     for (std::size_t k = 0; k < stimuli.size(); ++k) {
         auto& stim = stimuli[k];
+        if (stim.population != population || stim.type == stimulus_spec::kind::dc) continue;  // DC: see dc_current()
         auto& pop = pops[stim.population];
-        const slice own = slice_of(pop.size, thread, threads);
-        if (stim.type == stimulus_spec::kind::dc) continue;  // see dc_current()
         if (s < stim.first_step || s >= stim.end_step || stim.mean_per_step <= 0) continue;
-        double* row = pop.ring_row(stim.receptor, static_cast<std::size_t>(s % ring_size), static_cast<std::size_t>(ring_size));
+        double* row = block_inputs + stim.receptor * block_size - part.begin;  // row[i] for i in part
         const double step_end = static_cast<double>(s + 1);
-        for (std::size_t i = own.begin; i < own.end; ++i) {
+        for (std::size_t i = part.begin; i < part.end; ++i) {
             if (stim.next_event[i] >= step_end) continue;
             const core::stream_id id{core::stream_purpose::poisson_input, static_cast<std::uint32_t>(k),
                                      pop.first_gid + static_cast<std::uint32_t>(i)};
@@ -515,57 +559,82 @@ void simulation::impl::apply_stimuli(int thread, std::int64_t s) {
 
 namespace {
 
-// The innermost loop of the engine: one spike onto one thread's targets of one projection.
-SF_HOT_KERNEL void add_constant(double* __restrict row, const std::uint32_t* __restrict targets, std::uint64_t count,
-                                double weight) {
-    for (std::uint64_t j = 0; j < count; ++j) row[targets[j]] += weight;
+// The innermost loop of the engine: one spike onto one thread's targets of one projection with
+// a constant weight and delay, queued by target block.
+void enqueue_constant(std::vector<input_event>* buckets, std::size_t first, const std::uint32_t* targets,
+                      std::uint64_t count, std::uint32_t receptor, double weight) {
+    for (std::uint64_t j = 0; j < count; ++j)
+        buckets[(targets[j] - first) >> block_shift].push_back({targets[j], receptor, weight});
 }
 
 }  // namespace
 
+// Delivery is bound by memory latency at large N (the synapse rows of ~400 random sources per
+// step, from tables far larger than the caches), so the loop runs per projection over the
+// step's spikes and prefetches the CSR offsets and rows of spikes a few places ahead.
 void simulation::impl::deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity) {
     std::uint64_t events = 0;
-    const auto ring = static_cast<std::size_t>(ring_size);
+    std::vector<std::uint32_t>& sources = sources_per_thread[static_cast<std::size_t>(thread)];
     for (std::int64_t k = 0; k < n; ++k) {
         const std::int64_t s = e0 + k;
         for (std::size_t p = 0; p < pops.size(); ++p) {
             if (pops[p].outgoing.empty()) continue;
+            sources.clear();  // the step's spikes of population p, in gid order
             for (int u = 0; u < threads; ++u) {
-                for (std::uint32_t src : spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)]) {
-                    for (std::size_t j : pops[p].outgoing) {
-                        auto& proj = projections[j];
-                        auto& target = pops[proj.target];
-                        const auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
-                        const std::uint64_t begin = table.offsets[src], end = table.offsets[src + 1];
-                        events += end - begin;
-                        if (table.weights.empty() && table.delays.empty()) {
-                            double* row = target.ring_row(proj.receptor, static_cast<std::size_t>((s + proj.constant_delay) % ring_size), ring);
-                            add_constant(row, table.targets.data() + begin, end - begin, proj.constant_weight);
-                            continue;
-                        }
-                        for (std::uint64_t q = begin; q < end; ++q) {
-                            const std::int64_t d = table.delays.empty() ? proj.constant_delay : table.delays[q];
-                            const double w = table.weights.empty() ? proj.constant_weight : table.weights[q];
-                            target.ring_row(proj.receptor, static_cast<std::size_t>((s + d) % ring_size), ring)[table.targets[q]] += w;
-                        }
-                    }
-                }
+                const auto& list = spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)];
+                sources.insert(sources.end(), list.begin(), list.end());
             }
+            for (std::size_t j : pops[p].outgoing) events += deliver_spikes(thread, projections[j], sources, s);
         }
     }
     events_per_thread[static_cast<std::size_t>(thread)] += events;
 }
 
-void simulation::impl::sample_probes(int thread, std::int64_t s, std::int64_t e0, int parity) {
+std::uint64_t simulation::impl::deliver_spikes(int thread, projection_slot& proj, const std::vector<std::uint32_t>& sources,
+                                               std::int64_t s) {
+    constexpr std::size_t offsets_ahead = 16, rows_ahead = 6;
+    auto& queue = pops[proj.target].queues[static_cast<std::size_t>(thread)];
+    const auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
+    const auto receptor = static_cast<std::uint32_t>(proj.receptor);
+    const bool constant = table.weights.empty() && table.delays.empty();
+    std::uint64_t events = 0;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        if (i + offsets_ahead < sources.size()) __builtin_prefetch(&table.offsets[sources[i + offsets_ahead]]);
+        if (i + rows_ahead < sources.size()) {
+            const std::uint64_t ahead = table.offsets[sources[i + rows_ahead]];
+            __builtin_prefetch(table.targets.data() + ahead);
+            __builtin_prefetch(table.targets.data() + ahead + 16);
+        }
+        const std::uint32_t src = sources[i];
+        const std::uint64_t begin = table.offsets[src], end = table.offsets[src + 1];
+        events += end - begin;
+        if (constant) {
+            auto* buckets = queue.slot_buckets(static_cast<std::size_t>((s + proj.constant_delay) % ring_size));
+            enqueue_constant(buckets, queue.first, table.targets.data() + begin, end - begin, receptor, proj.constant_weight);
+            continue;
+        }
+        for (std::uint64_t q = begin; q < end; ++q) {
+            const std::int64_t d = table.delays.empty() ? proj.constant_delay : table.delays[q];
+            const double w = table.weights.empty() ? proj.constant_weight : table.weights[q];
+            const std::uint32_t t = table.targets[q];
+            queue.slot_buckets(static_cast<std::size_t>((s + d) % ring_size))[(t - queue.first) >> block_shift].push_back(
+                {t, receptor, w});
+        }
+    }
+    return events;
+}
+
+void simulation::impl::sample_probes(std::size_t population, slice part, std::int64_t s, std::int64_t e0, int parity) {
     for (auto& probe : probes) {
         const std::int64_t interval = probe.info.interval_steps;
-        if ((s + 1) % interval != 0) continue;
+        if (probe.info.population != population || (s + 1) % interval != 0) continue;
         const std::int64_t first_row_step = ((e0 + interval) / interval) * interval;  // first sampled s+1 >= e0+1
         const auto row = static_cast<std::size_t>((s + 1 - first_row_step) / interval);
         const std::size_t n = probe.info.nodes.size();
-        for (std::size_t c = 0; c < n; ++c)
-            if (probe.owner[c] == static_cast<std::uint32_t>(thread))
-                probe.buffer[parity][row * n + c] = (*probe.field)[probe.info.nodes[c]];
+        for (std::size_t c = 0; c < n; ++c) {
+            const std::uint32_t node = probe.info.nodes[c];
+            if (node >= part.begin && node < part.end) probe.buffer[parity][row * n + c] = (*probe.field)[node];
+        }
     }
 }
 

@@ -44,7 +44,6 @@ Stimuli (--stimulus NAME[:key=val,...]), all excitatory:
 """
 import argparse
 import json
-import sys
 import time
 import warnings
 
@@ -52,7 +51,7 @@ import numpy as np
 
 warnings.filterwarnings('ignore')  # pythran / numpy deprecation noise
 import brian2 as b2  # noqa: E402
-from brian2 import ms, mV, nS, pA, pF, Hz, second  # noqa: E402
+from brian2 import ms, mV, nS, pA, pF, Hz  # noqa: E402
 
 b2.prefs.codegen.target = 'cython'  # fastest runtime target that works here
 b2.prefs.logging.console_log_level = 'WARNING'
@@ -177,17 +176,18 @@ def summarize(objs, t_stop_ms):
     t = np.asarray(mon.t[:] / ms)
     trains = mon.spike_trains()
     trains = [np.asarray(trains[k] / ms) for k in range(len(objs['P']))]
+    win = min(200.0, t_stop_ms)   # 'last 200 ms' window (whole run if shorter)
     out = {}
     for pop, sl in (('exc', slice(0, n_exc)), ('inh', slice(n_exc, len(objs['P'])))):
         npop = sl.stop - sl.start
         sel = (idx >= sl.start) & (idx < sl.stop)
-        last = sel & (t >= t_stop_ms - 200)
+        last = sel & (t >= t_stop_ms - win)
         cv, ncv = cv_isi(trains[sl])
-        cv200, ncv200 = cv_isi(trains[sl], t_stop_ms - 200, t_stop_ms)
-        cv200_3, ncv200_3 = cv_isi(trains[sl], t_stop_ms - 200, t_stop_ms, min_spikes=3)
+        cv200, ncv200 = cv_isi(trains[sl], t_stop_ms - win, t_stop_ms)
+        cv200_3, ncv200_3 = cv_isi(trains[sl], t_stop_ms - win, t_stop_ms, min_spikes=3)
         out[pop] = dict(n_neurons=npop, n_spikes=int(sel.sum()),
                         rate_hz=sel.sum() / npop / (t_stop_ms / 1000),        # Hz
-                        rate_last200_hz=last.sum() / npop / 0.2,              # Hz
+                        rate_last200_hz=last.sum() / npop / (win / 1000),     # Hz
                         cv_isi=cv, n_cv=ncv,                                  # whole run, >= 2 spikes
                         cv_isi_last200=cv200, n_cv_last200=ncv200,           # last 200 ms, >= 2 spikes
                         cv_isi_last200_min3=cv200_3, n_cv_last200_min3=ncv200_3)
@@ -231,7 +231,7 @@ def simulate(variant='coba', n=4000, pconn=0.02, t_stop=1000.0, seed=1,
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--variant', choices=sorted(VARIANTS), default='coba')
     ap.add_argument('--n', type=int, default=4000, help='number of neurons')
     ap.add_argument('--pconn', type=float, default=0.02, help='connection probability')

@@ -215,3 +215,13 @@ def test_help_and_version(binary):
                    "--format", "--record-v", "--print-config"):
         assert option in text, option
     assert "[ms]" in text
+
+
+def test_seed003_example_config_runs(tmp_path, binary):
+    root = pathlib.Path(__file__).resolve().parents[2]
+    out = tmp_path / "seed003"
+    run_cli("simulate", root / "examples" / "vogels_abbott_seed003.toml", "--out", out, "--quiet")
+    report = read_report(out)
+    assert report["seed"] == 98765 and report["neurons"] == 1020  # 1000 + 20 Poisson sources
+    with h5py.File(out / "state.h5", "r") as f:
+        assert f["report/exc/v/data"].shape == (10000, 2)
