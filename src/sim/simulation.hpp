@@ -1,12 +1,12 @@
 // The engine: a network description lowered into per-thread arrays, advanced on a fixed grid.
 //
 // Lowered form (built once, in parallel, per thread):
-//   * populations: structure-of-arrays state (sf::sim::population<Model>), an input ring
-//     buffer per receptor (D rows x neurons, row (step + delay) mod D), an external current;
+//   * populations: structure-of-arrays state (sf::sim::population<Model>) and, per thread, a
+//     queue of pending inputs per ring slot ((step + delay) mod D) and block of neurons;
 //   * each thread owns a contiguous slice of every population (its "targets") and, per
 //     projection, an outgoing CSR table: for each source neuron, the synapses onto the thread's
 //     own targets (target index, and weight/delay only when they vary). No atomics: a thread
-//     only ever writes its own targets' ring rows.
+//     only ever writes its own targets' queues.
 // Epochs of min_delay steps: (1) every thread updates its neurons for the epoch's steps;
 // (2) spikes are gathered in the canonical order (step, gid); (3) every thread delivers them
 // to its own targets. Because a spike can only arrive min_delay steps later, the epoch never
