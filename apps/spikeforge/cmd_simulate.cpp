@@ -248,7 +248,7 @@ int run_simulate(const simulate_options& o) {
 
 }  // namespace
 
-std::function<int()> add_simulate(CLI::App& app, int argc, char** argv) {
+command_runner add_simulate(CLI::App& app, int argc, char** argv) {
     auto o = std::make_shared<simulate_options>();
     for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);
     CLI::App* cmd = app.add_subcommand(

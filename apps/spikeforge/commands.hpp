@@ -1,4 +1,5 @@
-// Sub-commands of the spikeforge CLI: each registers its options on the app and runs.
+// Sub-commands of the spikeforge CLI. Each lives in its own cmd_<name>.cpp, registers its
+// options on the app and returns the function that runs it after parsing (its exit code).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,7 +8,9 @@
 
 namespace sf::cli {
 
-// Adds `simulate` to the app; the returned function runs it after parsing (exit code).
-std::function<int()> add_simulate(CLI::App& app, int argc, char** argv);
+using command_runner = std::function<int()>;
+
+command_runner add_simulate(CLI::App& app, int argc, char** argv);
+// --- further commands: one declaration each below this line ---
 
 }  // namespace sf::cli

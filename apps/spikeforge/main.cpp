@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <exception>
 #include <new>
+#include <string>
+#include <utility>
+#include <vector>
 
 int main(int argc, char** argv) {
     CLI::App app{"spikeforge: simulate spiking networks and turn spike data into analyses and ML datasets.\n"
@@ -16,7 +19,11 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", fmt::format("spikeforge {}", sf::core::version));
     app.require_subcommand(1);
     app.fallthrough(false);
-    auto run_simulate = sf::cli::add_simulate(app, argc, argv);
+    // Every sub-command, in help order: (name, runner).
+    const std::vector<std::pair<std::string, sf::cli::command_runner>> commands = {
+        {"simulate", sf::cli::add_simulate(app, argc, argv)},
+        // --- further commands: one line each below this line ---
+    };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -25,7 +32,8 @@ int main(int argc, char** argv) {
         return static_cast<int>(sf::core::exit_code::bad_usage);
     }
     try {
-        if (app.got_subcommand("simulate")) return run_simulate();
+        for (const auto& [name, run] : commands)
+            if (app.got_subcommand(name)) return run();
     } catch (const sf::core::error& e) {
         std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
         return static_cast<int>(e.code());

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BINARY = ROOT / "build" / "bin" / "spikeforge"
+# SF_BINARY points the tests at another build (e.g. a developer's build-x/bin/spikeforge).
+BINARY = pathlib.Path(os.environ.get("SF_BINARY", ROOT / "build" / "bin" / "spikeforge"))
 
 
 def run_cli(*args, check=True, timeout=600):
