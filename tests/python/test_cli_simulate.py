@@ -225,3 +225,16 @@ def test_seed003_example_config_runs(tmp_path, binary):
     assert report["seed"] == 98765 and report["neurons"] == 1020  # 1000 + 20 Poisson sources
     with h5py.File(out / "state.h5", "r") as f:
         assert f["report/exc/v/data"].shape == (10000, 2)
+
+
+def test_progress_line_only_on_a_terminal(tmp_path, binary):
+    """A run of several seconds shows progress on stderr when stderr is a TTY (run under
+    script(1), which provides one), and nothing when it is a pipe."""
+    import subprocess
+    args = f"{binary} simulate --n 256000 --pconn 0.0003125 --t-stop 1000 --out {tmp_path / 'tty'}"
+    tty = subprocess.run(["script", "-qec", args, "/dev/null"], capture_output=True, text=True, timeout=300,
+                         stdin=subprocess.DEVNULL)
+    assert tty.returncode == 0, tty.stdout
+    assert "simulating" in tty.stdout and "ms (" in tty.stdout
+    piped = run_cli("simulate", "--n", "256000", "--pconn", "0.0003125", "--t-stop", "1000", "--out", tmp_path / "pipe")
+    assert "simulating" not in piped.stderr and "simulating" not in piped.stdout
