@@ -142,7 +142,7 @@ struct simulation::impl {
 
     std::int64_t epoch_steps() const { return min_delay; }
     void run_thread(int thread, std::int64_t first_step, std::int64_t end_step, spin_barrier& barrier,
-                    std::exception_ptr& failure, bool& abort);
+                    std::exception_ptr& failure);
     void update_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
     void apply_stimuli(std::size_t population, slice part, std::int64_t s, double* block_inputs);
     double dc_current(std::size_t population, std::int64_t s) const;
@@ -426,11 +426,11 @@ void simulation::impl::start_sinks() {
 
 // Schedule of one run (the order matters; see the class comment in simulation.hpp):
 //   for each epoch of min_delay steps:
-//     1. update: every thread advances its own neurons through the epoch's steps, reading the
-//        ring rows of those steps and collecting its spikes in spikes[parity][thread];
-//     2. barrier: all spikes of the epoch exist;
+//     1. update: every thread advances its own neurons through the epoch's steps, consuming the
+//        inputs queued for those steps and collecting its spikes in spikes[parity][thread];
+//     2. barrier: all spikes of the epoch exist (and all threads agree whether to stop);
 //     3. thread 0 streams the spikes and samples to the sinks; every thread delivers all spikes,
-//        in (step, gid) order, to its own targets' future ring rows (>= min_delay ahead).
+//        in canonical order, to its own targets' queues (>= min_delay steps ahead).
 //   Spike and sample buffers alternate by epoch parity, so one barrier per epoch suffices: a
 //   thread may start updating epoch e+1 while another still reads epoch e's spikes.
 void simulation::run(double duration_ms) {
@@ -440,37 +440,42 @@ void simulation::run(double duration_ms) {
     s.start_sinks();
     const std::int64_t end_step = s.step + steps_of(duration_ms, s.run_cfg.dt_ms);
     spin_barrier barrier(s.threads);
-    std::exception_ptr failure;
-    bool abort = false;
+    std::vector<std::exception_ptr> failures(static_cast<std::size_t>(s.threads));
     {
         std::vector<std::jthread> workers;
         for (int t = 1; t < s.threads; ++t)
-            workers.emplace_back([&, t] { s.run_thread(t, s.step, end_step, barrier, failure, abort); });
-        s.run_thread(0, s.step, end_step, barrier, failure, abort);
+            workers.emplace_back([&, t] { s.run_thread(t, s.step, end_step, barrier, failures[static_cast<std::size_t>(t)]); });
+        s.run_thread(0, s.step, end_step, barrier, failures[0]);
     }
     s.step = end_step;
-    if (failure) std::rethrow_exception(failure);
+    for (const auto& failure : failures)
+        if (failure) std::rethrow_exception(failure);
 }
 
+// A thread that fails (an exception from a sink, out of memory) asks the barrier to stop; all
+// threads leave together at the next barrier, and run() rethrows the first failure.
 void simulation::impl::run_thread(int thread, std::int64_t first_step, std::int64_t end_step, spin_barrier& barrier,
-                                  std::exception_ptr& failure, bool& abort) {
+                                  std::exception_ptr& failure) {
     int parity = 0;
     for (std::int64_t e0 = first_step; e0 < end_step; e0 += epoch_steps(), parity ^= 1) {
         const std::int64_t n = std::min(epoch_steps(), end_step - e0);
-        update_epoch(thread, e0, n, parity);
-        barrier.arrive_and_wait();
-        // `abort` is written by thread 0 only before a barrier and read by all after it.
-        if (abort) return;
-        if (thread == 0) {
-            try {
+        try {
+            update_epoch(thread, e0, n, parity);
+        } catch (...) {
+            failure = std::current_exception();
+            barrier.request_stop();
+        }
+        if (barrier.arrive_and_wait()) return;
+        try {
+            if (thread == 0) {
                 record_epoch(e0, n, parity);
                 if (progress) progress(static_cast<double>(e0 + n) * run_cfg.dt_ms, static_cast<double>(end_step) * run_cfg.dt_ms);
-            } catch (...) {
-                failure = std::current_exception();
-                abort = true;  // seen by the others after the next barrier
             }
+            deliver_epoch(thread, e0, n, parity);
+        } catch (...) {
+            failure = std::current_exception();
+            barrier.request_stop();
         }
-        deliver_epoch(thread, e0, n, parity);
     }
     barrier.arrive_and_wait();  // the last epoch's buffers are read by everyone before returning
 }

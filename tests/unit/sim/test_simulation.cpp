@@ -211,3 +211,35 @@ TEST(simulation, dc_stimulus_drives_a_population_only_while_on) {
         EXPECT_LE(t.back(), 60.0 + 1e-9);
     }
 }
+
+namespace {
+// A sink whose disk "fills up" after a few epochs.
+class failing_sink final : public core::spike_sink {
+public:
+    int calls = 0;
+    void begin(const std::vector<core::population_info>&, double) override {}
+    void write_spikes(std::size_t, std::span<const std::int64_t>, std::span<const std::uint32_t>) override {
+        if (++calls == 5) throw core::io_error("spikes.h5: disk full");
+    }
+    void finish() override {}
+};
+}  // namespace
+
+TEST(simulation, a_failing_sink_stops_every_thread_and_reports_the_error) {
+    for (int threads : {1, 3}) {
+        const auto net = small_balanced_network(false);
+        const auto registry = models::builtin_registry();
+        sim::run_spec run;
+        run.threads = threads;
+        sim::simulation s(net, run, registry);
+        failing_sink sink;
+        s.attach_spike_sink(&sink);
+        try {
+            s.run(300);
+            FAIL() << "must throw";
+        } catch (const core::io_error& e) {
+            EXPECT_STREQ(e.what(), "spikes.h5: disk full");
+        }
+        EXPECT_EQ(sink.calls, 5);  // nothing was written after the failure
+    }
+}
