@@ -252,11 +252,16 @@ command_runner add_simulate(CLI::App& app, int argc, char** argv) {
     auto o = std::make_shared<simulate_options>();
     for (int i = 0; i < argc; ++i) o->command_line += (i ? " " : "") + std::string(argv[i]);
     CLI::App* cmd = app.add_subcommand(
-        "simulate",
-        "Simulate a spiking network: a built-in model (default: the Vogels-Abbott COBA network) or a TOML config.\n"
-        "Writes DIR/spikes.h5 (SONATA, ms), DIR/config.toml (fully resolved), DIR/report.json,\n"
-        "and on request DIR/units.nwb (NWB units, s) and DIR/state.h5 (sampled state).\n"
-        "Flags override the config.");
+        "simulate", "Simulate a spiking network: a built-in model (default: Vogels-Abbott COBA) or a TOML config");
+    cmd->footer(
+        "Writes into DIR, each file atomically: spikes.h5 (SONATA spike report, times in ms), config.toml (the\n"
+        "fully resolved config: run it again for the same spikes), report.json (counts, rates, CV, timings), and\n"
+        "on request units.nwb (NWB units table, times in s) and state.h5 (sampled state). Flags override the\n"
+        "config. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or config, 3 bad input data.\n"
+        "Examples:\n"
+        "  spikeforge simulate                                    # 4000 neurons, 1 s -> out/vogels-abbott\n"
+        "  spikeforge simulate --variant cuba --n 10000 --threads 2 --record-v exc:0,1 --format nwb\n"
+        "  spikeforge simulate --print-config > va.toml && spikeforge simulate va.toml --t-stop 2000");
     cmd->add_option("config", o->config_path, "TOML config file (see docs/config.md); dump one with --print-config")
         ->check(CLI::ExistingFile);
     cmd->add_option("--model", o->model, "built-in network: vogels-abbott (default when no config is given)");
@@ -264,8 +269,9 @@ command_runner add_simulate(CLI::App& app, int argc, char** argv) {
     cmd->add_option("--n", o->n, "vogels-abbott: number of neurons, 80 % excitatory (default 4000)");
     cmd->add_option("--pconn", o->pconn, "vogels-abbott: connection probability in [0, 1] (default 0.02)");
     cmd->add_option("--stimulus", o->stimulus,
-                    "vogels-abbott: drive (default; per-neuron Poisson drive for the first 50 ms), kick (the seed's 20 "
-                    "Poisson sources at 10 Hz for 50 ms, p 0.01, 100 nS) or none");
+                    "vogels-abbott kick-off: drive (default: every neuron gets its own 200 Hz Poisson train of "
+                    "excitatory weight for the first 50 ms), kick (the seed notebook's 20 Poisson sources at 10 Hz for "
+                    "50 ms, p 0.01, 100 nS) or none (random initial V only)");
     cmd->add_option("--t-stop", o->t_stop, "simulated time [ms] (default 1000)");
     cmd->add_option("--dt", o->dt, "time step [ms] (default 0.1)");
     cmd->add_option("--threads", o->threads, "worker threads (results are identical for any count; default 1)");
