@@ -4,6 +4,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 #include <type_traits>
 
@@ -415,7 +416,9 @@ std::string read_string_attribute(const object& target, std::string_view name) {
             fmt::format("{}: attribute '{}' of '{}' is not a string", target.file_name(), name, target.path()));
     }
     if (H5Tis_variable_str(type.get()) > 0) {
+        // Same character set as stored (ASCII or UTF-8): HDF5 has no conversion between them.
         const handle memory = utf8_string_type(target.file_name(), what);
+        check(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), target.file_name(), what);
         char* text = nullptr;
         check(H5Aread(attribute.get(), memory.get(), &text), target.file_name(), what);
         std::string value = text != nullptr ? text : "";
@@ -548,6 +551,225 @@ void extendible_dataset::append_rows(const void* data, std::uint64_t n_rows) {
               ds_.file_name(), what);
     }
     rows_ += n_rows;
+}
+
+// ---- reading helpers ----
+
+stored_type type_of(const dataset& ds) {
+    silence_error_printing();
+    const std::string what = fmt::format("read the type of '{}'", ds.path());
+    const handle type = checked(H5Dget_type(ds.id()), kind::datatype, ds.file_name(), what);
+    stored_type out;
+    out.size = H5Tget_size(type.get());
+    switch (H5Tget_class(type.get())) {
+        case H5T_INTEGER:
+            out.type_class = stored_class::integer;
+            out.is_signed = H5Tget_sign(type.get()) == H5T_SGN_2;
+            break;
+        case H5T_FLOAT:
+            out.type_class = stored_class::floating;
+            out.is_signed = true;
+            break;
+        case H5T_STRING:
+            out.type_class = stored_class::string;
+            break;
+        case H5T_ENUM:
+            out.type_class = stored_class::enumeration;
+            break;
+        default:
+            out.type_class = stored_class::other;
+    }
+    return out;
+}
+
+std::string type_name(const stored_type& type) {
+    switch (type.type_class) {
+        case stored_class::integer:
+            return fmt::format("{}int{}", type.is_signed ? "" : "u", 8 * type.size);
+        case stored_class::floating:
+            return fmt::format("float{}", 8 * type.size);
+        case stored_class::string:
+            return "string";
+        case stored_class::enumeration:
+            return "enum";
+        default:
+            return "a compound or other non-numeric type";
+    }
+}
+
+std::vector<std::uint64_t> chunk_shape(const dataset& ds) {
+    silence_error_printing();
+    const std::string what = fmt::format("read the storage layout of '{}'", ds.path());
+    const handle plist = checked(H5Dget_create_plist(ds.id()), kind::property_list, ds.file_name(), what);
+    if (H5Pget_layout(plist.get()) != H5D_CHUNKED) {
+        return {};
+    }
+    std::vector<hsize_t> dims(32);
+    const int rank = H5Pget_chunk(plist.get(), static_cast<int>(dims.size()), dims.data());
+    if (rank < 0) {
+        fail(ds.file_name(), what);
+    }
+    return {dims.begin(), dims.begin() + rank};
+}
+
+bool has_attribute(const object& target, std::string_view name) {
+    silence_error_printing();
+    const std::string attribute_name(name);
+    const htri_t exists = H5Aexists(target.id(), attribute_name.c_str());
+    if (exists < 0) {
+        fail(target.file_name(), fmt::format("look up attribute '{}' of '{}'", name, target.path()));
+    }
+    return exists > 0;
+}
+
+namespace {
+
+std::string enum_attribute_text(const object& target, hid_t attribute, hid_t type, std::string_view what) {
+    const std::size_t size = H5Tget_size(type);
+    std::vector<unsigned char> value(size);
+    check(H5Aread(attribute, type, value.data()), target.file_name(), what);
+    char name[256] = {};
+    check(H5Tenum_nameof(type, value.data(), name, sizeof name), target.file_name(), what);
+    return name;
+}
+
+}  // namespace
+
+std::string read_attribute_text(const object& target, std::string_view name) {
+    silence_error_printing();
+    const std::string what = fmt::format("read attribute '{}' of '{}'", name, target.path());
+    const std::string attribute_name(name);
+    const handle attribute =
+        checked(H5Aopen(target.id(), attribute_name.c_str(), H5P_DEFAULT), kind::attribute, target.file_name(), what);
+    const handle type = checked(H5Aget_type(attribute.get()), kind::datatype, target.file_name(), what);
+    const handle space = checked(H5Aget_space(attribute.get()), kind::dataspace, target.file_name(), what);
+    const H5T_class_t type_class = H5Tget_class(type.get());
+    // h5py stores a Python str as a scalar; some writers store a 1-element array: accept both.
+    const bool single = H5Sget_simple_extent_npoints(space.get()) == 1;
+    if (type_class == H5T_STRING && single) {
+        return read_string_attribute(target, name);
+    }
+    if (type_class == H5T_ENUM && single) {
+        return enum_attribute_text(target, attribute.get(), type.get(), what);
+    }
+    if (type_class == H5T_INTEGER && single) {
+        std::int64_t value = 0;
+        check(H5Aread(attribute.get(), H5T_NATIVE_INT64, &value), target.file_name(), what);
+        return std::to_string(value);
+    }
+    throw core::input_error(fmt::format("{}: attribute '{}' of '{}' should be a single string, enum or integer",
+                                        target.file_name(), name, target.path()));
+}
+
+std::vector<std::string> read_string_vector(const dataset& ds) {
+    silence_error_printing();
+    const std::string what = fmt::format("read dataset '{}'", ds.path());
+    const std::uint64_t n = detail::vector_length(ds);
+    const handle type = checked(H5Dget_type(ds.id()), kind::datatype, ds.file_name(), what);
+    if (H5Tget_class(type.get()) != H5T_STRING) {
+        throw core::input_error(
+            fmt::format("{}: {}: not a string dataset; expected strings", ds.file_name(), ds.path()));
+    }
+    std::vector<std::string> out;
+    out.reserve(n);
+    if (n == 0) {
+        return out;
+    }
+    if (H5Tis_variable_str(type.get()) > 0) {
+        // Same character set as stored (ASCII from h5py bytes, UTF-8 from str): no conversion.
+        const handle memory = utf8_string_type(ds.file_name(), what);
+        check(H5Tset_cset(memory.get(), H5Tget_cset(type.get())), ds.file_name(), what);
+        std::vector<char*> texts(n, nullptr);
+        check(H5Dread(ds.id(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, texts.data()), ds.file_name(), what);
+        for (char* text : texts) {
+            out.emplace_back(text != nullptr ? text : "");
+            H5free_memory(text);
+        }
+        return out;
+    }
+    const std::size_t size = H5Tget_size(type.get());
+    std::vector<char> buffer(n * size);
+    check(H5Dread(ds.id(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), ds.file_name(), what);
+    for (std::uint64_t i = 0; i < n; ++i) {
+        std::string value(buffer.data() + i * size, size);
+        value.resize(std::min(value.find('\0'), size));
+        out.push_back(std::move(value));
+    }
+    return out;
+}
+
+std::vector<std::string> member_names(const group& g) {
+    silence_error_printing();
+    std::vector<std::string> names;
+    // H5L_info_t / H5Literate: the HDF5 1.10 API (Debian's), still available in 1.12+.
+    auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+        return 0;
+    };
+    hsize_t index = 0;
+    check(H5Literate(g.id(), H5_INDEX_NAME, H5_ITER_INC, &index, collect, &names), g.file_name(),
+          fmt::format("list the members of '{}'", g.path()));
+    return names;
+}
+
+bool is_group_member(const group& g, std::string_view name) {
+    if (!g.contains(name)) {
+        return false;
+    }
+    const std::string member(name);
+    // H5Oopen returns an id of the object's own kind; H5Oclose closes any kind.
+    const hid_t opened = H5Oopen(g.id(), member.c_str(), H5P_DEFAULT);
+    if (opened < 0) {
+        fail(g.file_name(), fmt::format("open '{}'", join(g.path(), name)));
+    }
+    const bool is_group = H5Iget_type(opened) == H5I_GROUP;
+    H5Oclose(opened);
+    return is_group;
+}
+
+bool has_hdf5_signature(const std::filesystem::path& path) {
+    constexpr std::string_view signature("\x89HDF\r\n\x1a\n", 8);
+    std::FILE* f = std::fopen(path.string().c_str(), "rb");
+    if (f == nullptr) {
+        return false;
+    }
+    bool found = false;
+    // HDF5 looks for its superblock at 0, 512, 1024, 2048, ... (a user block precedes it).
+    for (long offset = 0; !found && offset <= (1L << 20); offset = offset == 0 ? 512 : 2 * offset) {
+        char head[8] = {};
+        if (std::fseek(f, offset, SEEK_SET) != 0 || std::fread(head, 1, sizeof head, f) != sizeof head) {
+            break;
+        }
+        found = std::string_view(head, sizeof head) == signature;
+    }
+    std::fclose(f);
+    return found;
+}
+
+void detail::read_block_raw(const dataset& ds, element_type type, std::span<const std::uint64_t> start,
+                            std::span<const std::uint64_t> count, void* out) {
+    silence_error_printing();
+    const std::string what = fmt::format("read dataset '{}'", ds.path());
+    std::uint64_t n = 1;
+    for (const std::uint64_t c : count) {
+        n *= c;
+    }
+    if (n == 0) {
+        return;
+    }
+    const handle file_space = checked(H5Dget_space(ds.id()), kind::dataspace, ds.file_name(), what);
+    if (H5Sget_simple_extent_ndims(file_space.get()) != static_cast<int>(start.size())) {
+        throw core::input_error(fmt::format("{}: '{}' should have rank {}", ds.file_name(), ds.path(), start.size()));
+    }
+    // hsize_t is unsigned long long, std::uint64_t unsigned long: same size, distinct types.
+    const std::vector<hsize_t> first(start.begin(), start.end());
+    const std::vector<hsize_t> extent(count.begin(), count.end());
+    check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, first.data(), nullptr, extent.data(), nullptr),
+          ds.file_name(), what);
+    const handle memory_space = checked(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr),
+                                        kind::dataspace, ds.file_name(), what);
+    check(H5Dread(ds.id(), memory_type(type), memory_space.get(), file_space.get(), H5P_DEFAULT, out), ds.file_name(),
+          what);
 }
 
 }  // namespace sf::io::h5

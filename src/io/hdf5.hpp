@@ -290,4 +290,64 @@ void appendable_matrix<T>::append_rows(std::span<const T> values, std::uint64_t 
     impl_.append_rows(values.data(), n_rows);
 }
 
+// ---- reading helpers (the spike readers) ----
+
+// What a dataset stores, so that readers can reject a wrong dtype instead of letting HDF5
+// convert it silently (e.g. float times read as integers).
+enum class stored_class { integer, floating, string, enumeration, other };
+struct stored_type {
+    stored_class type_class = stored_class::other;
+    bool is_signed = false;
+    std::size_t size = 0;  // [bytes] per element
+};
+stored_type type_of(const dataset& ds);
+// "uint16", "float64", "string", ... as numpy would name it, for error messages.
+std::string type_name(const stored_type& type);
+
+// The chunk dimensions of a chunked dataset; empty for a contiguous (or compact) one.
+std::vector<std::uint64_t> chunk_shape(const dataset& ds);
+
+bool has_attribute(const object& target, std::string_view name);
+// An attribute as text: a string's value, an enum's member name, an integer in decimal.
+// Throws core::input_error for other kinds (e.g. a float or an array of several values).
+std::string read_attribute_text(const object& target, std::string_view name);
+
+// A 1-D dataset of strings (variable- or fixed-length). Throws core::input_error otherwise.
+std::vector<std::string> read_string_vector(const dataset& ds);
+
+// The names of a group's members in name order (h5py's order).
+std::vector<std::string> member_names(const group& g);
+// True if `name` is a member of `g` and a group (false for datasets and missing names).
+bool is_group_member(const group& g, std::string_view name);
+
+// True if the file starts with HDF5's signature (at offset 0 or a user-block offset 512,
+// 1024, 2048, ...). Cheap: reads a few bytes, never opens the file with HDF5.
+bool has_hdf5_signature(const std::filesystem::path& path);
+
+namespace detail {
+// Reads the block [start, start + count) (per dimension) of a dataset into `out`, converting to
+// `type`; start and count have the dataset's rank.
+void read_block_raw(const dataset& ds, element_type type, std::span<const std::uint64_t> start,
+                    std::span<const std::uint64_t> count, void* out);
+}  // namespace detail
+
+// Elements [offset, offset + out.size()) of a 1-D dataset, converted to T.
+template <element T>
+void read_slice(const dataset& ds, std::uint64_t offset, std::span<T> out) {
+    const std::uint64_t start[1] = {offset};
+    const std::uint64_t count[1] = {out.size()};
+    detail::read_block_raw(ds, element_type_of<T>::value, start, count, out.data());
+}
+
+// Rows [first_row, first_row + n_rows) of a 2-D dataset of `columns` columns, row-major into
+// `out` (n_rows * columns elements), converted to T.
+template <element T>
+void read_rows(const dataset& ds, std::uint64_t first_row, std::uint64_t n_rows, std::uint64_t columns,
+               std::span<T> out) {
+    detail::check_matrix_rows(out.size(), n_rows, columns);
+    const std::uint64_t start[2] = {first_row, 0};
+    const std::uint64_t count[2] = {n_rows, columns};
+    detail::read_block_raw(ds, element_type_of<T>::value, start, count, out.data());
+}
+
 }  // namespace sf::io::h5

@@ -1,0 +1,150 @@
+// `spikeforge bursts`: network bursts of any readable spike file, by the BrainGrid avalanche
+// method (the seed's allBurst.csv, columns ID,StartRow,EndRow,StartT,EndT,Width,TotalSpikes,IBI in
+// time steps) or by thresholding 10 ms bins. Definitions: src/analysis/bursts.hpp, docs/bursts.md.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "analysis/bursts.hpp"
+#include "commands.hpp"
+#include "core/error.hpp"
+#include "core/provenance.hpp"
+#include "core/version.hpp"
+#include "io/atomic_file.hpp"
+#include "io/spike_readers.hpp"
+#include "reader_flags.hpp"
+
+namespace sf::cli {
+
+namespace {
+
+struct bursts_cli_options {
+    std::vector<std::string> files;
+    std::string method = "avalanche", out;
+    reader_flags read;  // --format, --time-unit, --dt, --memory-budget; --dt is also the avalanche step
+    analysis::avalanche_options avalanche;
+    analysis::binned_options binned;
+    bool quiet = false;
+};
+
+std::string avalanche_csv(const analysis::avalanche_result& r) {
+    // Exactly the seed's header and integer columns: pandas.read_csv('allBurst.csv') works as before.
+    std::string text = "ID,StartRow,EndRow,StartT,EndT,Width,TotalSpikes,IBI\n";
+    for (const auto& b : r.bursts)
+        text += fmt::format("{},{},{},{},{},{},{},{}\n", b.id, b.start_row, b.end_row, b.start_step, b.end_step,
+                            b.width, b.total_spikes, b.ibi_steps);
+    return text;
+}
+
+std::string binned_csv(const std::vector<analysis::binned_burst>& bursts) {
+    std::string text = "ID,StartBin,EndBin,StartMs,EndMs,WidthBins,TotalSpikes,PeakBin,IBIMs\n";
+    for (const auto& b : bursts)
+        text += fmt::format("{},{},{},{},{},{},{},{},{}\n", b.id, b.start_bin, b.end_bin, b.start_ms, b.end_ms,
+                            b.width_bins, b.total_spikes, b.peak_bin,
+                            std::isfinite(b.ibi_ms) ? fmt::format("{}", b.ibi_ms) : "");
+    return text;
+}
+
+// The command line for the provenance (the registration gets no argv).
+std::string own_command_line() {
+    std::ifstream in("/proc/self/cmdline", std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!raw.empty() && raw.back() == '\0') raw.pop_back();
+    for (char& c : raw)
+        if (c == '\0') c = ' ';
+    return raw;
+}
+
+// Provenance goes to a sidecar (OUT.json) so the CSV itself stays the seed's plain format.
+nlohmann::json provenance(const bursts_cli_options& o, const core::spike_dataset& data) {
+    nlohmann::json inputs = nlohmann::json::array();
+    for (const auto& f : o.files) inputs.push_back({{"path", f}, {"bytes", std::filesystem::file_size(f)}});
+    return {{"tool", "spikeforge bursts"},
+            {"version", core::version},
+            {"created_utc", core::utc_now_iso8601()},
+            {"command_line", own_command_line()},
+            {"inputs", inputs},
+            {"format", data.format},
+            {"method", o.method},
+            {"spikes", data.spikes.size()},
+            {"units", data.spikes.unit_count},
+            {"span_ms", {data.spikes.t_start_ms, data.spikes.t_stop_ms}}};
+}
+
+int run_bursts(bursts_cli_options& o) {
+    const std::filesystem::path out(o.out);
+    io::check_writable_dir(out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path());
+    const core::spike_dataset data = io::read_spikes(o.files, o.read.options());
+    nlohmann::json prov = provenance(o, data);
+    std::string csv, summary;
+    if (o.method == "avalanche") {
+        o.avalanche.dt_ms = o.read.dt_ms;
+        const auto r = analysis::detect_avalanche_bursts(data.spikes, o.avalanche);
+        csv = avalanche_csv(r);
+        prov["avalanche"] = {{"dt_ms", o.read.dt_ms},
+                             {"threshold_spikes", o.avalanche.min_spikes},
+                             {"duration_steps", r.duration_steps},
+                             {"mean_isi_steps", r.mean_isi_steps},
+                             {"rows", r.rows},
+                             {"avalanches", r.avalanches},
+                             {"bursts", r.bursts.size()}};
+        summary = fmt::format(
+            "avalanche method: {} spikes, {} active time steps, mean ISI {:.4f} steps, {} avalanches, "
+            "{} bursts (> {} spikes)",
+            data.spikes.size(), r.rows, r.mean_isi_steps, r.avalanches, r.bursts.size(), o.avalanche.min_spikes);
+    } else {
+        const auto bursts = analysis::detect_binned_bursts(data.spikes, o.binned);
+        csv = binned_csv(bursts);
+        prov["binned"] = {{"bin_ms", o.binned.bin_ms},
+                          {"min_spikes_per_unit_per_bin", o.binned.min_spikes_per_unit},
+                          {"bursts", bursts.size()}};
+        summary = fmt::format(
+            "binned method: {} spikes, {} units, {:g} ms bins, threshold {:g} spikes/unit/bin, {} bursts",
+            data.spikes.size(), data.spikes.unit_count, o.binned.bin_ms, o.binned.min_spikes_per_unit, bursts.size());
+    }
+    io::write_text_atomically(out, csv);
+    io::write_text_atomically(out.string() + ".json", prov.dump(2) + "\n");
+    if (!o.quiet) fmt::print("{}\nwrote {} (provenance {}.json)\n", summary, out.string(), out.string());
+    return 0;
+}
+
+}  // namespace
+
+command_runner add_bursts(CLI::App& app) {
+    auto o = std::make_shared<bursts_cli_options>();
+    CLI::App* cmd = app.add_subcommand(
+        "bursts",
+        "Network bursts. avalanche (default): the BrainGrid method behind allBurst.csv - spikes merged over units per\n"
+        "time step, runs of active steps closer than the mean ISI (duration / spikes) are avalanches, an avalanche "
+        "with\n"
+        "more than --threshold spikes is a burst; CSV ID,StartRow,EndRow,StartT,EndT,Width,TotalSpikes,IBI in time "
+        "steps.\n"
+        "binned: --bin-ms bins, a burst is a maximal run of bins with >= --min-rate spikes per unit per bin.\n"
+        "Definitions: docs/bursts.md. Provenance goes to OUT.json next to OUT.");
+    cmd->add_option("files", o->files, "spike file(s): SONATA, NWB, NEST ASCII, CSV, BrainGrid, Graphitti")
+        ->required()
+        ->check(CLI::ExistingFile);
+    o->read.add_to(cmd);  // --dt also sets the avalanche time step
+    cmd->add_option("--method", o->method, "avalanche (default) or binned")
+        ->check(CLI::IsMember({"avalanche", "binned"}));
+    cmd->add_option("--threshold", o->avalanche.min_spikes,
+                    "avalanche: a burst has MORE than this many spikes (default 10000)");
+    cmd->add_option("--duration-steps", o->avalanche.duration_steps,
+                    "avalanche: recording length [steps] for the mean ISI (default: the data's span / dt)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--bin-ms", o->binned.bin_ms, "binned: bin width [ms] (default 10)")->check(CLI::PositiveNumber);
+    cmd->add_option("--min-rate", o->binned.min_spikes_per_unit,
+                    "binned: threshold [spikes per unit per bin] (default 0.005 = 0.5 Hz in 10 ms bins)")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("-o,--out", o->out, "output CSV")->required();
+    cmd->add_flag("--quiet,-q", o->quiet, "no summary on stdout");
+    return [o] { return run_bursts(*o); };
+}
+
+}  // namespace sf::cli

@@ -1,0 +1,77 @@
+// Figures of spike data (issue "Read any spike file; statistics, bursts and figures"; the
+// multi-area model's figures in seed 004): raster, population rate, populations x areas heatmap
+// of mean rates, box plots of per-unit statistics. Cairo draws them; the output format follows
+// the caller's choice (PNG image surface or SVG surface). Every function writes exactly the path
+// it is given: the CLI passes an io::atomic_file's temp path and renames after success, so sf_plot
+// needs no io dependency (DESIGN.md §1: plot sits on core and analysis).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "analysis/statistics.hpp"
+#include "core/spike_data.hpp"
+
+namespace sf::plot {
+
+enum class image_format { png, svg };
+
+// ".png" / ".svg" (case-insensitive) -> format; anything else throws core::config_error.
+image_format format_for_path(const std::filesystem::path& path);
+
+struct rgb {
+    double r = 0, g = 0, b = 0;  // each in [0, 1]
+};
+
+// Colour of each population (indexed like unit_table::population_names): blue when most of its
+// units are excitatory, red when most are inhibitory, otherwise the next palette colour. A
+// population none of whose units has a type is typed by its name: "exc..."/"inh..." (any case)
+// or a last character 'E'/'I' after the area prefix ("23E", "V1/6I").
+std::vector<rgb> population_colours(const core::unit_table& units);
+
+// Round tick positions (1, 2, 2.5 or 5 x 10^k steps) inside [lo, hi], ascending, at most max_ticks
+// of them, with the smallest such step (so as many ticks as allowed).
+std::vector<double> nice_ticks(double lo, double hi, int max_ticks);
+
+// "V1/23E" -> {"V1", "23E"} (split at the last '/'); else "V1_23E" -> {"V1", "23E"} (split at the
+// first '_'); else {"", name}: data without areas give a single heatmap column.
+std::pair<std::string, std::string> split_area(const std::string& population_name);
+
+struct raster_options {
+    double t_start_ms = -1.0;  // [ms] < 0: the data's span
+    double t_stop_ms = -1.0;
+    std::vector<std::string> populations;  // empty: all, in table order
+    double subsample = 1.0;                // fraction of units drawn per population, (0, 1]
+    std::uint64_t seed = 1;                // which units the subsample draws
+    std::string title = "Spike raster";
+    int width_px = 1000, height_px = 650;
+};
+// Units stacked by population (first population on top), one dot per spike.
+void plot_raster(const core::spike_dataset& data, const raster_options& options, const std::filesystem::path& out,
+                 image_format format);
+
+struct figure_options {
+    std::string title;
+    int width_px = 1000, height_px = 650;
+};
+
+// One panel per population: histogram (grey bars) and kernel-smoothed rate (line), shared time
+// axis. `bin_ms` and `sigma_ms` only label the legend.
+void plot_population_rates(const std::vector<analysis::population_rate>& rates, const core::unit_table& units,
+                           double bin_ms, double sigma_ms, const figure_options& options,
+                           const std::filesystem::path& out, image_format format);
+
+// Mean rate [Hz] per population name -> heatmap, rows = populations, columns = areas (split_area),
+// with a colour bar; cells without data are light grey.
+void plot_rates_heatmap(const std::vector<std::pair<std::string, double>>& mean_rates_hz, const figure_options& options,
+                        const std::filesystem::path& out, image_format format);
+
+// Four panels (rate [Hz], CV of ISI, LvR, pairwise correlation), one box per population:
+// median line, box = quartiles, whiskers = most extreme values within 1.5 IQR, dots = outliers.
+void plot_statistics(const std::vector<analysis::unit_values>& values, const core::unit_table& units,
+                     const figure_options& options, const std::filesystem::path& out, image_format format);
+
+}  // namespace sf::plot
