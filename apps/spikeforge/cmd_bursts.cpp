@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "core/version.hpp"
 #include "io/atomic_file.hpp"
 #include "io/spike_readers.hpp"
+#include "io/spike_stream.hpp"
 #include "reader_flags.hpp"
 
 namespace sf::cli {
@@ -31,7 +33,90 @@ struct bursts_cli_options {
     analysis::avalanche_options avalanche;
     analysis::binned_options binned;
     bool quiet = false;
+    bool no_stream = false;  // read the whole file first (the reference path the tests compare with)
 };
+
+// What the detectors need before the first spike, and the spikes in time order, chunk by chunk.
+struct spike_input {
+    std::string source;  // the (first) input file, for messages
+    io::spike_file_summary summary;
+    bool streamed = false;  // chunks from a streaming reader, within --memory-budget
+    std::function<void(const io::spike_chunk_consumer&)> replay;
+    std::shared_ptr<std::uint64_t> chunks = std::make_shared<std::uint64_t>(0);  // replayed so far (provenance)
+};
+
+// The mean ISI divided by the summary's count: a stream that delivered a different number
+// (a file changed between the passes) would give wrong bursts, so it is an error.
+void check_count(const spike_input& in, std::uint64_t seen) {
+    if (seen != in.summary.spikes)
+        throw core::input_error(
+            fmt::format("{}: {} spikes streamed but {} counted by the first pass; expected a "
+                        "file that does not change while it is read",
+                        in.source, seen, in.summary.spikes));
+}
+
+// --no-stream: read_spikes, one chunk. Otherwise a summary pass, then the streaming reader (which
+// for formats without one hands on the whole table read by the summary pass).
+spike_input open_input(const bursts_cli_options& o) {
+    spike_input in;
+    in.source = o.files.front();
+    const io::read_options options = o.read.options();
+    if (o.no_stream) {
+        auto data = std::make_shared<const core::spike_dataset>(io::read_spikes(o.files, options));
+        in.summary.format = data->format;
+        in.summary.spikes = data->spikes.size();
+        in.summary.unit_count = data->spikes.unit_count;
+        in.summary.t_start_ms = data->spikes.t_start_ms;
+        in.summary.t_stop_ms = data->spikes.t_stop_ms;
+        in.replay = [data, chunks = in.chunks](const io::spike_chunk_consumer& consume) {
+            if (data->spikes.size() > 0) consume(data->spikes), ++*chunks;
+        };
+        return in;
+    }
+    in.summary = io::summarize_spikes(o.files, options);
+    in.streamed = in.summary.bounded_memory;
+    if (!in.summary.note.empty() && !o.quiet) fmt::print(stderr, "note: {}\n", in.summary.note);
+    in.replay = [files = o.files, options, summary = in.summary,
+                 chunks = in.chunks](const io::spike_chunk_consumer& consume) {
+        io::stream_spikes(files, options, summary, [&](const core::spike_trains& chunk) {
+            ++*chunks;
+            consume(chunk);
+        });
+    };
+    return in;
+}
+
+// The avalanche method over chunks; equals analysis::detect_avalanche_bursts on the whole train
+// (same duration, same spike count, same steps in the same order).
+analysis::avalanche_result run_avalanche(const spike_input& in, const analysis::avalanche_options& options) {
+    analysis::avalanche_result r;
+    r.duration_steps = analysis::avalanche_duration_steps(options, in.summary.t_start_ms, in.summary.t_stop_ms);
+    if (in.summary.spikes == 0) return r;
+    r.mean_isi_steps = r.duration_steps / static_cast<double>(in.summary.spikes);
+    analysis::avalanche_detector detector(r.mean_isi_steps, options.min_spikes,
+                                          [&](const analysis::avalanche_burst& b) { r.bursts.push_back(b); });
+    std::uint64_t seen = 0;
+    in.replay([&](const core::spike_trains& chunk) {
+        for (double t : chunk.t_ms) detector.add(std::llround(t / options.dt_ms));
+        seen += chunk.size();
+    });
+    check_count(in, seen);
+    detector.finish();
+    r.rows = detector.rows();
+    r.avalanches = detector.avalanches();
+    return r;
+}
+
+std::vector<analysis::binned_burst> run_binned(const spike_input& in, const analysis::binned_options& options) {
+    analysis::binned_detector detector(options, in.summary.t_start_ms, in.summary.t_stop_ms, in.summary.unit_count);
+    std::uint64_t seen = 0;
+    in.replay([&](const core::spike_trains& chunk) {
+        for (double t : chunk.t_ms) detector.add(t);
+        seen += chunk.size();
+    });
+    check_count(in, seen);
+    return detector.finish();
+}
 
 std::string avalanche_csv(const analysis::avalanche_result& r) {
     // Exactly the seed's header and integer columns: pandas.read_csv('allBurst.csv') works as before.
@@ -62,7 +147,7 @@ std::string own_command_line() {
 }
 
 // Provenance goes to a sidecar (OUT.json) so the CSV itself stays the seed's plain format.
-nlohmann::json provenance(const bursts_cli_options& o, const core::spike_dataset& data) {
+nlohmann::json provenance(const bursts_cli_options& o, const spike_input& in) {
     nlohmann::json inputs = nlohmann::json::array();
     for (const auto& f : o.files) inputs.push_back({{"path", f}, {"bytes", std::filesystem::file_size(f)}});
     return {{"tool", "spikeforge bursts"},
@@ -70,22 +155,24 @@ nlohmann::json provenance(const bursts_cli_options& o, const core::spike_dataset
             {"created_utc", core::utc_now_iso8601()},
             {"command_line", own_command_line()},
             {"inputs", inputs},
-            {"format", data.format},
+            {"format", in.summary.format},
             {"method", o.method},
-            {"spikes", data.spikes.size()},
-            {"units", data.spikes.unit_count},
-            {"span_ms", {data.spikes.t_start_ms, data.spikes.t_stop_ms}}};
+            {"streamed", in.streamed},
+            {"memory_budget_bytes", o.read.options().memory_budget_bytes},
+            {"spikes", in.summary.spikes},
+            {"units", in.summary.unit_count},
+            {"span_ms", {in.summary.t_start_ms, in.summary.t_stop_ms}}};
 }
 
 int run_bursts(bursts_cli_options& o) {
     const std::filesystem::path out(o.out);
     io::check_writable_dir(out.parent_path().empty() ? std::filesystem::path(".") : out.parent_path());
-    const core::spike_dataset data = io::read_spikes(o.files, o.read.options());
-    nlohmann::json prov = provenance(o, data);
+    o.avalanche.dt_ms = o.read.dt_ms;
+    const spike_input in = open_input(o);
+    nlohmann::json prov = provenance(o, in);
     std::string csv, summary;
     if (o.method == "avalanche") {
-        o.avalanche.dt_ms = o.read.dt_ms;
-        const auto r = analysis::detect_avalanche_bursts(data.spikes, o.avalanche);
+        const auto r = run_avalanche(in, o.avalanche);
         csv = avalanche_csv(r);
         prov["avalanche"] = {{"dt_ms", o.read.dt_ms},
                              {"threshold_spikes", o.avalanche.min_spikes},
@@ -97,17 +184,18 @@ int run_bursts(bursts_cli_options& o) {
         summary = fmt::format(
             "avalanche method: {} spikes, {} active time steps, mean ISI {:.4f} steps, {} avalanches, "
             "{} bursts (> {} spikes)",
-            data.spikes.size(), r.rows, r.mean_isi_steps, r.avalanches, r.bursts.size(), o.avalanche.min_spikes);
+            in.summary.spikes, r.rows, r.mean_isi_steps, r.avalanches, r.bursts.size(), o.avalanche.min_spikes);
     } else {
-        const auto bursts = analysis::detect_binned_bursts(data.spikes, o.binned);
+        const auto bursts = run_binned(in, o.binned);
         csv = binned_csv(bursts);
         prov["binned"] = {{"bin_ms", o.binned.bin_ms},
                           {"min_spikes_per_unit_per_bin", o.binned.min_spikes_per_unit},
                           {"bursts", bursts.size()}};
         summary = fmt::format(
             "binned method: {} spikes, {} units, {:g} ms bins, threshold {:g} spikes/unit/bin, {} bursts",
-            data.spikes.size(), data.spikes.unit_count, o.binned.bin_ms, o.binned.min_spikes_per_unit, bursts.size());
+            in.summary.spikes, in.summary.unit_count, o.binned.bin_ms, o.binned.min_spikes_per_unit, bursts.size());
     }
+    prov["chunks"] = *in.chunks;  // how many pieces the detector was fed (1 = whole table)
     io::write_text_atomically(out, csv);
     io::write_text_atomically(out.string() + ".json", prov.dump(2) + "\n");
     if (!o.quiet) fmt::print("{}\nwrote {} (provenance {}.json)\n", summary, out.string(), out.string());
@@ -144,6 +232,8 @@ command_runner add_bursts(CLI::App& app) {
         ->check(CLI::PositiveNumber);
     cmd->add_option("-o,--out", o->out, "output CSV")->required();
     cmd->add_flag("--quiet,-q", o->quiet, "no summary on stdout");
+    cmd->add_flag("--no-stream", o->no_stream,
+                  "read the whole file before detecting (default: BrainGrid and SONATA stream within --memory-budget)");
     return [o] { return run_bursts(*o); };
 }
 

@@ -98,16 +98,21 @@ void avalanche_detector::close_avalanche() {
     if (on_burst_) on_burst_(open_);
 }
 
-avalanche_result detect_avalanche_bursts(const core::spike_trains& spikes, const avalanche_options& options) {
+double avalanche_duration_steps(const avalanche_options& options, double t_start_ms, double t_stop_ms) {
     if (!(options.dt_ms > 0.0) || !std::isfinite(options.dt_ms))
         throw core::config_error(fmt::format("--dt: time step must be > 0 ms (got {})", options.dt_ms));
-    avalanche_result result;
-    result.duration_steps =
-        options.duration_steps > 0.0 ? options.duration_steps : (spikes.t_stop_ms - spikes.t_start_ms) / options.dt_ms;
-    if (!(result.duration_steps > 0.0))
+    const double duration =
+        options.duration_steps > 0.0 ? options.duration_steps : (t_stop_ms - t_start_ms) / options.dt_ms;
+    if (!(duration > 0.0))
         throw core::config_error(fmt::format(
             "avalanche method: recording duration must be > 0 time steps (span [{}, {}] ms; set --duration-steps)",
-            spikes.t_start_ms, spikes.t_stop_ms));
+            t_start_ms, t_stop_ms));
+    return duration;
+}
+
+avalanche_result detect_avalanche_bursts(const core::spike_trains& spikes, const avalanche_options& options) {
+    avalanche_result result;
+    result.duration_steps = avalanche_duration_steps(options, spikes.t_start_ms, spikes.t_stop_ms);
     if (spikes.size() == 0) return result;
     result.mean_isi_steps = result.duration_steps / static_cast<double>(spikes.size());
     avalanche_detector detector(result.mean_isi_steps, options.min_spikes,
@@ -119,85 +124,76 @@ avalanche_result detect_avalanche_bursts(const core::spike_trains& spikes, const
     return result;
 }
 
-namespace {
+binned_detector::binned_detector(const binned_options& options, double t_start_ms, double t_stop_ms,
+                                 std::uint32_t units)
+    : o_(options), t_start_(t_start_ms), t_stop_(t_stop_ms), units_(units) {
+    if (!(o_.bin_ms > 0.0) || !std::isfinite(o_.bin_ms))
+        throw core::config_error(fmt::format("--bin-ms: bin width must be > 0 ms (got {})", o_.bin_ms));
+    if (!(o_.min_spikes_per_unit > 0.0))
+        throw core::config_error(
+            fmt::format("--min-rate: threshold must be > 0 spikes per unit per bin (got {})", o_.min_spikes_per_unit));
+    if (units_ == 0) throw core::config_error("binned method: the data has no units");
+    n_bins_ = static_cast<std::uint64_t>(std::max(1.0, std::ceil((t_stop_ - t_start_) / o_.bin_ms)));
+}
 
-// Accumulates per-bin counts in time order and emits maximal runs of bins at or above threshold.
-class binned_runner {
-public:
-    binned_runner(const binned_options& o, double t_start_ms, std::uint32_t units)
-        : o_(o), t_start_(t_start_ms), units_(units) {}
-
-    void close_bin(std::uint64_t bin, std::uint64_t count) {
-        const bool above = static_cast<double>(count) / static_cast<double>(units_) >= o_.min_spikes_per_unit;
-        if (open_ && (!above || bin != current_.end_bin + 1)) emit();
-        if (!above) return;
-        if (!open_) {
-            current_ = binned_burst{};
-            current_.start_bin = bin;
-            current_.peak_bin = bin;
-            peak_count_ = 0;
-            open_ = true;
-        }
-        current_.end_bin = bin;
-        current_.total_spikes += count;
-        if (count > peak_count_) {
-            peak_count_ = count;
-            current_.peak_bin = bin;
-        }
-    }
-    std::vector<binned_burst> finish() {
-        if (open_) emit();
-        return std::move(bursts_);
-    }
-
-private:
-    void emit() {
-        binned_burst b = current_;
-        open_ = false;
-        b.id = bursts_.size() + 1;
-        b.width_bins = b.end_bin - b.start_bin + 1;
-        b.start_ms = t_start_ + static_cast<double>(b.start_bin) * o_.bin_ms;
-        b.end_ms = t_start_ + static_cast<double>(b.end_bin + 1) * o_.bin_ms;
-        b.ibi_ms = bursts_.empty() ? std::numeric_limits<double>::quiet_NaN() : b.start_ms - bursts_.back().end_ms;
-        bursts_.push_back(b);
-    }
-
-    binned_options o_;
-    double t_start_;
-    std::uint32_t units_;
-    bool open_ = false;  // a run of bins at threshold is in progress
-    binned_burst current_{};
-    std::uint64_t peak_count_ = 0;
-    std::vector<binned_burst> bursts_;
-};
-
-}  // namespace
-
-std::vector<binned_burst> detect_binned_bursts(const core::spike_trains& spikes, const binned_options& options) {
-    if (!(options.bin_ms > 0.0) || !std::isfinite(options.bin_ms))
-        throw core::config_error(fmt::format("--bin-ms: bin width must be > 0 ms (got {})", options.bin_ms));
-    if (!(options.min_spikes_per_unit > 0.0))
-        throw core::config_error(fmt::format("--min-rate: threshold must be > 0 spikes per unit per bin (got {})",
-                                             options.min_spikes_per_unit));
-    if (spikes.unit_count == 0) throw core::config_error("binned method: the data has no units");
-    binned_runner runner(options, spikes.t_start_ms, spikes.unit_count);
+void binned_detector::add(double t_ms) {
+    if (t_ms < last_t_)
+        throw std::invalid_argument(fmt::format(
+            "binned detector: spike time {} ms after {} ms (spikes must be sorted by time)", t_ms, last_t_));
+    last_t_ = t_ms;
+    if (t_ms < t_start_ || t_ms > t_stop_) return;
     // The last bin is closed on the right (like numpy.histogram): a spike at exactly t_stop
     // (spike times in (0, T] from our engine) counts in it.
-    const double span = spikes.t_stop_ms - spikes.t_start_ms;
-    const auto n_bins = static_cast<std::uint64_t>(std::max(1.0, std::ceil(span / options.bin_ms)));
-    bool have_bin = false;
-    std::uint64_t bin = 0, count = 0;
-    for (double t : spikes.t_ms) {
-        if (t < spikes.t_start_ms || t > spikes.t_stop_ms) continue;
-        const auto b =
-            std::min(n_bins - 1, static_cast<std::uint64_t>(std::floor((t - spikes.t_start_ms) / options.bin_ms)));
-        if (have_bin && b != bin) runner.close_bin(bin, count), count = 0;
-        bin = b;
-        have_bin = true;
-        ++count;
+    const auto b = std::min(n_bins_ - 1, static_cast<std::uint64_t>(std::floor((t_ms - t_start_) / o_.bin_ms)));
+    if (have_bin_ && b != bin_) close_bin(bin_, count_), count_ = 0;
+    bin_ = b;
+    have_bin_ = true;
+    ++count_;
+}
+
+std::vector<binned_burst> binned_detector::finish() {
+    if (have_bin_) close_bin(bin_, count_);
+    have_bin_ = false;
+    if (open_) emit();
+    return std::move(bursts_);
+}
+
+// Bins arrive in increasing order; only bins with spikes are closed, so a gap in bin numbers
+// (empty bins, below any positive threshold) also ends a run.
+void binned_detector::close_bin(std::uint64_t bin, std::uint64_t count) {
+    const bool above = static_cast<double>(count) / static_cast<double>(units_) >= o_.min_spikes_per_unit;
+    if (open_ && (!above || bin != current_.end_bin + 1)) emit();
+    if (!above) return;
+    if (!open_) {
+        current_ = binned_burst{};
+        current_.start_bin = bin;
+        current_.peak_bin = bin;
+        peak_count_ = 0;
+        open_ = true;
     }
-    if (have_bin) runner.close_bin(bin, count);
-    return runner.finish();
+    current_.end_bin = bin;
+    current_.total_spikes += count;
+    if (count > peak_count_) {
+        peak_count_ = count;
+        current_.peak_bin = bin;
+    }
+}
+
+void binned_detector::emit() {
+    binned_burst b = current_;
+    open_ = false;
+    b.id = bursts_.size() + 1;
+    b.width_bins = b.end_bin - b.start_bin + 1;
+    b.start_ms = t_start_ + static_cast<double>(b.start_bin) * o_.bin_ms;
+    b.end_ms = t_start_ + static_cast<double>(b.end_bin + 1) * o_.bin_ms;
+    b.ibi_ms = bursts_.empty() ? std::numeric_limits<double>::quiet_NaN() : b.start_ms - bursts_.back().end_ms;
+    bursts_.push_back(b);
+}
+
+std::vector<binned_burst> detect_binned_bursts(const core::spike_trains& spikes, const binned_options& options) {
+    binned_detector detector(options, spikes.t_start_ms, spikes.t_stop_ms, spikes.unit_count);
+    for (double t : spikes.t_ms) detector.add(t);
+    return detector.finish();
 }
 
 }  // namespace sf::analysis

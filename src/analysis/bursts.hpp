@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <vector>
 
 #include "core/spike_data.hpp"
@@ -116,7 +117,40 @@ struct binned_options {
     double min_spikes_per_unit = 0.005;  // per unit per bin (>=), i.e. 0.5 Hz in 10 ms bins
 };
 
-// Spikes outside [t_start_ms, t_stop_ms] are ignored; unit_count is the divisor.
+// The numerator of the avalanche method's mean ISI [steps]: options.duration_steps, or the span
+// / dt when it is 0. Throws core::config_error for dt <= 0 or a non-positive duration. Shared by
+// the whole-train and the streaming paths so that both divide by the same number.
+double avalanche_duration_steps(const avalanche_options& options, double t_start_ms, double t_stop_ms);
+
+// Streaming form of the binned method: the bins are fixed by [t_start, t_stop] and bin_ms before
+// the first spike, so spikes can arrive in chunks (non-decreasing times; spikes outside the span
+// are ignored). O(1) state besides the bursts found. Throws core::config_error for bad options
+// or units == 0, std::invalid_argument if a time goes back.
+class binned_detector {
+public:
+    binned_detector(const binned_options& options, double t_start_ms, double t_stop_ms, std::uint32_t units);
+
+    void add(double t_ms);
+    std::vector<binned_burst> finish();  // closes the last bin; call once
+
+private:
+    void close_bin(std::uint64_t bin, std::uint64_t count);
+    void emit();
+
+    binned_options o_;
+    double t_start_, t_stop_;
+    std::uint32_t units_;
+    std::uint64_t n_bins_ = 1;
+    bool have_bin_ = false;  // a bin has spikes and is not closed yet
+    std::uint64_t bin_ = 0, count_ = 0;
+    double last_t_ = -std::numeric_limits<double>::infinity();  // the previous spike, for the order check
+    bool open_ = false;                                         // a run of bins at threshold is in progress
+    binned_burst current_{};
+    std::uint64_t peak_count_ = 0;
+    std::vector<binned_burst> bursts_;
+};
+
+// Whole-train form: spikes outside [t_start_ms, t_stop_ms] are ignored; unit_count is the divisor.
 std::vector<binned_burst> detect_binned_bursts(const core::spike_trains& spikes, const binned_options& options);
 
 }  // namespace sf::analysis

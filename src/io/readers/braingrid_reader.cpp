@@ -11,11 +11,19 @@
 // read_options::memory_budget_bytes, at least one row), 9 bytes per neuron, 16 bytes per
 // pending spike (read but beyond the watermark w) and 32 while a block is merged in, plus
 // HDF5's chunk cache (1 MiB per dataset by default).
+// Streaming (stream_braingrid, end of file): the same merge hands on the final spikes after each
+// block instead of keeping them, with smaller blocks, and moves the pending set to disk (sorted
+// runs in an unlinked temporary file) when it outgrows its share of the budget.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
 #include <limits>
+#include <queue>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,11 +73,113 @@ std::vector<double> read_per_neuron(const h5::group& root, std::string_view name
     return values;
 }
 
+// Pending spikes moved to disk (streaming only): when the spikes read ahead of the column that
+// lags in time exceed the limit, they are written, already in (step, neuron) order, as one run to
+// an unlinked temporary file, and come back through a small buffer per run once the watermark
+// passes them. Memory: 64 KiB per run; disk: 16 bytes per spilled spike, freed at the end.
+class spilled_runs {
+public:
+    explicit spilled_runs(std::string file) : file_(std::move(file)) {}
+    ~spilled_runs() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    spilled_runs(const spilled_runs&) = delete;
+    spilled_runs& operator=(const spilled_runs&) = delete;
+
+    bool empty() const { return heap_.empty(); }
+
+    void write(const std::vector<step_neuron>& run) {
+        if (run.empty()) return;
+        open_file();
+        std::vector<record> out(run.size());
+        for (std::size_t i = 0; i < run.size(); ++i) out[i] = {run[i].first, run[i].second, 0};
+        write_all(out.data(), out.size() * sizeof(record), records_ * sizeof(record));
+        runs_.push_back({records_, records_ + run.size(), {}, 0});
+        records_ += run.size();
+        refill(runs_.size() - 1);
+    }
+
+    // The smallest spilled spike (only when !empty()).
+    step_neuron head() const { return heap_.top().first; }
+    void pop() {
+        const std::size_t r = heap_.top().second;
+        heap_.pop();
+        run& x = runs_[r];
+        if (++x.at == x.buffer.size()) {
+            refill(r);
+        } else {
+            heap_.emplace(step_neuron{x.buffer[x.at].step, x.buffer[x.at].neuron}, r);
+        }
+    }
+
+private:
+    struct record {
+        std::uint64_t step;
+        std::uint32_t neuron, unused;
+    };
+    struct run {
+        std::uint64_t next, end;  // records [next, end) of the file not yet buffered
+        std::vector<record> buffer;
+        std::size_t at;
+    };
+    static constexpr std::uint64_t buffer_records = 4096;  // 64 KiB
+
+    void open_file() {
+        if (fd_ >= 0) return;
+        std::string name = (std::filesystem::temp_directory_path() / "spikeforge-spill-XXXXXX").string();
+        fd_ = ::mkstemp(name.data());
+        if (fd_ < 0) fail(fmt::format("cannot create a temporary file {}", name));
+        ::unlink(name.c_str());  // nothing is left behind, whatever happens next
+    }
+    void write_all(const void* data, std::size_t bytes, std::uint64_t offset) {
+        const char* p = static_cast<const char*>(data);
+        while (bytes > 0) {
+            const ssize_t n = ::pwrite(fd_, p, bytes, static_cast<off_t>(offset));
+            if (n <= 0) fail("cannot write the temporary file (disk full?)");
+            p += n, bytes -= static_cast<std::size_t>(n), offset += static_cast<std::uint64_t>(n);
+        }
+    }
+    void refill(std::size_t r) {
+        run& x = runs_[r];
+        const std::uint64_t n = std::min(buffer_records, x.end - x.next);
+        x.buffer.resize(n);
+        x.at = 0;
+        if (n == 0) {
+            std::vector<record>().swap(x.buffer);
+            return;
+        }
+        const std::size_t bytes = n * sizeof(record);
+        if (::pread(fd_, x.buffer.data(), bytes, static_cast<off_t>(x.next * sizeof(record))) !=
+            static_cast<ssize_t>(bytes)) {
+            fail("cannot read back the temporary file");
+        }
+        x.next += n;
+        heap_.emplace(step_neuron{x.buffer[0].step, x.buffer[0].neuron}, r);
+    }
+    [[noreturn]] void fail(const std::string& what) const {
+        // Not io_error: run_hdf5_reader would report that as a malformed input file.
+        throw core::error(fmt::format("{}: spilling pending spikes: {}", file_, what));
+    }
+
+    std::string file_;
+    int fd_ = -1;
+    std::uint64_t records_ = 0;
+    std::vector<run> runs_;
+    using entry = std::pair<step_neuron, std::size_t>;  // (head spike, run)
+    std::priority_queue<entry, std::vector<entry>, std::greater<>> heap_;
+};
+
 // The streaming merge state (see the file comment).
 class column_merge {
 public:
-    column_merge(std::string file, std::uint32_t neurons, double dt_ms)
-        : file_(std::move(file)), last_(neurons, 0), active_(neurons, 1), dt_ms_(dt_ms) {}
+    // pending_limit: most spikes the pending set may hold in memory before it is spilled to disk
+    // (0 = no limit, the whole-read path, whose result is in memory anyway).
+    column_merge(std::string file, std::uint32_t neurons, double dt_ms, std::uint64_t pending_limit = 0)
+        : file_(std::move(file)),
+          last_(neurons, 0),
+          active_(neurons, 1),
+          dt_ms_(dt_ms),
+          pending_limit_(pending_limit) {}
 
     // Adds a block of rows (row-major, `neurons` columns) starting at row `first_row`.
     void add_block(const std::vector<std::uint64_t>& block, std::uint64_t first_row, std::uint64_t n_rows) {
@@ -84,12 +194,20 @@ public:
         std::sort(fresh.begin(), fresh.end());
         merge_into_pending(fresh);
         emit_up_to(watermark());
+        spill_if_over_limit();
     }
 
     // Every column has been read to its end: all pending spikes are final.
     void finish() { emit_up_to(std::numeric_limits<std::uint64_t>::max()); }
 
     core::spike_trains take_result() { return std::move(out_); }
+    // Streaming: `sink` takes out_ (and clears it) whenever it holds `chunk_limit` spikes.
+    void set_sink(std::function<void(core::spike_trains&)> sink, std::uint64_t chunk_limit) {
+        sink_ = std::move(sink);
+        chunk_limit_ = std::max<std::uint64_t>(chunk_limit, 1);
+    }
+    // The spikes that became final so far (streaming: the caller consumes and clears them).
+    core::spike_trains& final_spikes() { return out_; }
 
 private:
     void take(std::uint64_t step, std::uint64_t row, std::uint32_t c, std::vector<step_neuron>& fresh) {
@@ -121,27 +239,57 @@ private:
         return w;
     }
 
+    // Streaming must not grow without bound: when columns advance at very different rates per
+    // row (a neuron firing far more often than others lags in time), the others' spikes pile up
+    // waiting for it. Beyond the limit they go to disk as a sorted run.
+    void spill_if_over_limit() {
+        if (pending_limit_ == 0 || pending_.size() <= pending_limit_) return;
+        spill_.write(pending_);
+        std::vector<step_neuron>().swap(pending_);
+    }
+
     void merge_into_pending(const std::vector<step_neuron>& fresh) {
         std::vector<step_neuron> merged(pending_.size() + fresh.size());
         std::merge(pending_.begin(), pending_.end(), fresh.begin(), fresh.end(), merged.begin());
         pending_.swap(merged);
     }
 
+    // Moves every spike at a step <= w, from memory and from the spilled runs, to out_ in
+    // (step, neuron) order.
     void emit_up_to(std::uint64_t w) {
-        const auto end = std::upper_bound(pending_.begin(), pending_.end(),
-                                          step_neuron{w, std::numeric_limits<std::uint32_t>::max()});
-        for (auto it = pending_.begin(); it != end; ++it) {
-            out_.t_ms.push_back(static_cast<double>(it->first) * dt_ms_);
-            out_.unit.push_back(it->second);
+        const step_neuron bound{w, std::numeric_limits<std::uint32_t>::max()};
+        const auto end = std::upper_bound(pending_.begin(), pending_.end(), bound);
+        auto it = pending_.begin();
+        while (true) {
+            const bool from_disk = !spill_.empty() && spill_.head() <= bound;
+            if (from_disk && (it == end || spill_.head() < *it)) {
+                push_out(spill_.head());
+                spill_.pop();
+            } else if (it != end) {
+                push_out(*it++);
+            } else {
+                break;
+            }
         }
         pending_.erase(pending_.begin(), end);
+    }
+
+    void push_out(const step_neuron& s) {
+        out_.t_ms.push_back(static_cast<double>(s.first) * dt_ms_);
+        out_.unit.push_back(s.second);
+        // Streaming: a large release (e.g. everything spilled, at the end) leaves in bounded chunks.
+        if (sink_ && out_.size() >= chunk_limit_) sink_(out_);
     }
 
     std::string file_;
     std::vector<std::uint64_t> last_;   // last step read per column
     std::vector<std::uint8_t> active_;  // 1 until the column's padding starts
     double dt_ms_;
+    std::uint64_t pending_limit_;
     std::vector<step_neuron> pending_;  // read, not yet final; sorted
+    spilled_runs spill_{file_};         // pending spikes beyond the limit (streaming only)
+    std::function<void(core::spike_trains&)> sink_;
+    std::uint64_t chunk_limit_ = 0;
     core::spike_trains out_;
 };
 
@@ -149,9 +297,12 @@ private:
 // matrix the block is rounded down to whole bands of chunk rows when a band fits, so that each
 // chunk is read and decompressed once; otherwise HDF5 reads the partial chunks again per block
 // (slower, still within the budget).
-std::uint64_t rows_per_block(const h5::dataset& ds, std::uint64_t neurons, std::uint64_t budget_bytes) {
+// `budget_share` is the fraction's denominator: 4 for a whole read (the result dominates), 16 for
+// streaming, where merging a dense block needs ~10 bytes per block byte (docs/readers.md).
+std::uint64_t rows_per_block(const h5::dataset& ds, std::uint64_t neurons, std::uint64_t budget_bytes,
+                             std::uint64_t budget_share = 4) {
     const std::uint64_t row_bytes = std::max<std::uint64_t>(neurons, 1) * sizeof(std::uint64_t);
-    const std::uint64_t rows = std::max<std::uint64_t>(1, budget_bytes / 4 / row_bytes);
+    const std::uint64_t rows = std::max<std::uint64_t>(1, budget_bytes / budget_share / row_bytes);
     const std::vector<std::uint64_t> chunk = h5::chunk_shape(ds);
     if (chunk.size() == 2 && chunk[0] > 0 && rows >= chunk[0]) {
         return rows / chunk[0] * chunk[0];
@@ -159,17 +310,25 @@ std::uint64_t rows_per_block(const h5::dataset& ds, std::uint64_t neurons, std::
     return rows;
 }
 
-core::spike_trains read_matrix(const h5::dataset& ds, std::uint64_t rows, std::uint32_t neurons,
-                               const read_options& options) {
-    column_merge merge(ds.file_name(), neurons, options.dt_ms);
-    const std::uint64_t block_rows = rows_per_block(ds, neurons, options.memory_budget_bytes);
+// Calls `each(block, first_row, n_rows)` for successive blocks of `block_rows` whole rows.
+void for_each_block(const h5::dataset& ds, std::uint64_t rows, std::uint32_t neurons, std::uint64_t block_rows,
+                    const std::function<void(const std::vector<std::uint64_t>&, std::uint64_t, std::uint64_t)>& each) {
     std::vector<std::uint64_t> block;
     for (std::uint64_t first = 0; first < rows; first += block_rows) {
         const std::uint64_t n = std::min(block_rows, rows - first);
         block.resize(n * neurons);
         h5::read_rows<std::uint64_t>(ds, first, n, neurons, block);
-        merge.add_block(block, first, n);
+        each(block, first, n);
     }
+}
+
+core::spike_trains read_matrix(const h5::dataset& ds, std::uint64_t rows, std::uint32_t neurons,
+                               const read_options& options) {
+    column_merge merge(ds.file_name(), neurons, options.dt_ms);
+    for_each_block(ds, rows, neurons, rows_per_block(ds, neurons, options.memory_budget_bytes),
+                   [&](const std::vector<std::uint64_t>& block, std::uint64_t first, std::uint64_t n) {
+                       merge.add_block(block, first, n);
+                   });
     merge.finish();
     return merge.take_result();
 }
@@ -209,33 +368,113 @@ double end_time_ms(const h5::group& root) {
     return t[0] * 1000.0;  // BrainGrid stores seconds
 }
 
+// The checked spike matrix: [rows x neurons] unsigned integer steps.
+struct spike_matrix {
+    h5::dataset ds;
+    std::uint64_t rows = 0;
+    std::uint32_t neurons = 0;
+};
+
+spike_matrix open_matrix(const h5::group& root, const std::string& path) {
+    h5::dataset ds = open_required(root, "spikesProbedNeurons", "a [max_spikes x neurons] uint64 matrix of time steps");
+    require_integer(ds, "unsigned integer (uint64) time steps");
+    const std::vector<std::uint64_t> shape = ds.shape();
+    if (shape.size() != 2) {
+        bad_input(path, "/spikesProbedNeurons", fmt::format("rank {}", shape.size()),
+                  "a 2-D [max_spikes x neurons] matrix");
+    }
+    if (shape[1] > std::numeric_limits<std::uint32_t>::max()) {
+        bad_input(path, "/spikesProbedNeurons", fmt::format("{} columns", shape[1]), "fewer than 2^32 neurons");
+    }
+    return {std::move(ds), shape[0], static_cast<std::uint32_t>(shape[1])};
+}
+
 }  // namespace
 
 core::spike_dataset read_braingrid(const std::string& path, const read_options& options) {
     return run_hdf5_reader(path, [&] {
         const h5::file file = h5::file::open_read_only(path);
         const h5::group root = file.root();
-        const h5::dataset ds =
-            open_required(root, "spikesProbedNeurons", "a [max_spikes x neurons] uint64 matrix of time steps");
-        require_integer(ds, "unsigned integer (uint64) time steps");
-        const std::vector<std::uint64_t> shape = ds.shape();
-        if (shape.size() != 2) {
-            bad_input(path, "/spikesProbedNeurons", fmt::format("rank {}", shape.size()),
-                      "a 2-D [max_spikes x neurons] matrix");
-        }
-        if (shape[1] > std::numeric_limits<std::uint32_t>::max()) {
-            bad_input(path, "/spikesProbedNeurons", fmt::format("{} columns", shape[1]), "fewer than 2^32 neurons");
-        }
-        const auto neurons = static_cast<std::uint32_t>(shape[1]);
+        const spike_matrix m = open_matrix(root, path);
+        const h5::dataset& ds = m.ds;
+        const std::uint32_t neurons = m.neurons;
         core::spike_dataset data;
         data.format = "braingrid";
         fill_units(root, neurons, data.units);
-        data.spikes = read_matrix(ds, shape[0], neurons, options);
+        data.spikes = read_matrix(ds, m.rows, neurons, options);
         data.spikes.unit_count = neurons;
         data.units.metadata["format"] = "braingrid";
         data.units.metadata["dt_ms"] = fmt::format("{}", options.dt_ms);
         finish(path, data, end_time_ms(root), /*already_sorted=*/true);
         return data;
+    });
+}
+
+// ---- Streaming (io/spike_stream.hpp): the same block merge, final spikes handed on per block ----
+
+spike_file_summary summarize_braingrid(const std::string& path, const read_options& options) {
+    spike_file_summary summary;
+    run_hdf5_reader(path, [&] {
+        const h5::file file = h5::file::open_read_only(path);
+        const h5::group root = file.root();
+        const spike_matrix m = open_matrix(root, path);
+        // Count the non-zero entries block by block: the matrix is never held whole. The layout
+        // (ascending columns, padding) is checked by the streaming pass that follows.
+        std::uint64_t spikes = 0, last_step = 0;
+        for_each_block(m.ds, m.rows, m.neurons, rows_per_block(m.ds, m.neurons, options.memory_budget_bytes, 16),
+                       [&](const std::vector<std::uint64_t>& block, std::uint64_t, std::uint64_t) {
+                           for (const std::uint64_t step : block) {
+                               spikes += step != 0;
+                               last_step = std::max(last_step, step);
+                           }
+                       });
+        summary.format = "braingrid";
+        summary.spikes = spikes;
+        summary.unit_count = m.neurons;
+        // As read_braingrid's finish(): t_stop = max(simulationEndTime, last spike).
+        summary.t_stop_ms = std::max(end_time_ms(root), static_cast<double>(last_step) * options.dt_ms);
+        summary.bounded_memory = true;
+        return core::spike_dataset{};
+    });
+    return summary;
+}
+
+namespace {
+
+// Pending spikes cost 16 bytes, 32 while a block is merged in: they may take half the budget (at
+// least 16 MiB, so that tiny budgets do not spill every block) before they are spilled to disk.
+std::uint64_t pending_limit(std::uint64_t budget_bytes) {
+    return std::max<std::uint64_t>(budget_bytes / 2, std::uint64_t{16} << 20) / 32;
+}
+
+}  // namespace
+
+void stream_braingrid(const std::string& path, const read_options& options, const spike_file_summary& summary,
+                      const spike_chunk_consumer& consume) {
+    run_hdf5_reader(path, [&] {
+        const h5::file file = h5::file::open_read_only(path);
+        const spike_matrix m = open_matrix(file.root(), path);
+        column_merge merge(path, m.neurons, options.dt_ms, pending_limit(options.memory_budget_bytes));
+        const auto hand_on_chunk = [&](core::spike_trains& chunk) {
+            if (chunk.size() == 0) return;
+            chunk.unit_count = summary.unit_count;
+            chunk.t_start_ms = summary.t_start_ms;
+            chunk.t_stop_ms = summary.t_stop_ms;
+            consume(chunk);
+            chunk.t_ms.clear();  // keeps the capacity: the next block reuses it
+            chunk.unit.clear();
+        };
+        // Chunks of at most an eighth of the budget (12 bytes per spike), at least 2^16 spikes.
+        merge.set_sink(hand_on_chunk, std::max<std::uint64_t>(options.memory_budget_bytes / 8 / 12, 1 << 16));
+        const auto hand_on = [&] { hand_on_chunk(merge.final_spikes()); };
+        for_each_block(m.ds, m.rows, m.neurons, rows_per_block(m.ds, m.neurons, options.memory_budget_bytes, 16),
+                       [&](const std::vector<std::uint64_t>& block, std::uint64_t first, std::uint64_t n) {
+                           merge.add_block(block, first, n);
+                           hand_on();
+                       });
+        merge.finish();
+        hand_on();
+        return core::spike_dataset{};
     });
 }
 

@@ -8,6 +8,7 @@
 
 #include "core/spike_data.hpp"
 #include "io/spike_readers.hpp"
+#include "io/spike_stream.hpp"
 
 namespace sf::io::readers {
 
@@ -18,5 +19,19 @@ core::spike_dataset read_graphitti(const std::string& path, const read_options& 
 // Several files of one recorder (NEST writes one per thread / rank) are merged.
 core::spike_dataset read_nest(const std::vector<std::string>& paths, const read_options& options);
 core::spike_dataset read_csv(const std::vector<std::string>& paths, const read_options& options);
+
+}  // namespace sf::io::readers
+
+namespace sf::io::readers {
+
+// ---- Streaming forms (io/spike_stream.hpp), for the formats that stream within the budget ----
+spike_file_summary summarize_braingrid(const std::string& path, const read_options& options);
+void stream_braingrid(const std::string& path, const read_options& options, const spike_file_summary& summary,
+                      const spike_chunk_consumer& consume);
+// sonata_stream.cpp. summarize_sonata sets bounded_memory = false (with a note) when a population
+// is not sorted by time; stream_sonata then must not be called.
+spike_file_summary summarize_sonata(const std::string& path, const read_options& options);
+void stream_sonata(const std::string& path, const read_options& options, const spike_file_summary& summary,
+                   const spike_chunk_consumer& consume);
 
 }  // namespace sf::io::readers

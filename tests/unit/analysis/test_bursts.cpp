@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include "analysis/bursts.hpp"
@@ -148,6 +149,42 @@ TEST(detect_binned_bursts, maximal_runs_of_bins_at_threshold) {
     EXPECT_EQ(b2[1].start_bin, 9u);
     o.bin_ms = -1;
     EXPECT_THROW(sf::analysis::detect_binned_bursts(binned_input(), o), sf::core::config_error);
+}
+
+// The streaming form keeps its run open across add() calls: feeding one spike at a time (the
+// smallest chunks a reader can produce) gives exactly the whole-train result.
+TEST(binned_detector, spike_by_spike_equals_the_whole_train) {
+    sf::analysis::binned_options o;
+    o.min_spikes_per_unit = 0.1;
+    const sf::core::spike_trains s = binned_input();
+    const auto whole = sf::analysis::detect_binned_bursts(s, o);
+    sf::analysis::binned_detector d(o, s.t_start_ms, s.t_stop_ms, s.unit_count);
+    for (double t : s.t_ms) d.add(t);
+    const auto pieces = d.finish();
+    ASSERT_EQ(pieces.size(), whole.size());
+    for (std::size_t i = 0; i < whole.size(); ++i) {
+        EXPECT_EQ(pieces[i].start_bin, whole[i].start_bin);
+        EXPECT_EQ(pieces[i].end_bin, whole[i].end_bin);
+        EXPECT_EQ(pieces[i].total_spikes, whole[i].total_spikes);
+        EXPECT_EQ(pieces[i].peak_bin, whole[i].peak_bin);
+    }
+}
+
+TEST(binned_detector, time_going_back_is_rejected) {
+    sf::analysis::binned_detector d({}, 0.0, 100.0, 10);
+    d.add(50.0);
+    EXPECT_THROW(d.add(49.0), std::invalid_argument);
+    EXPECT_THROW(sf::analysis::binned_detector({}, 0.0, 100.0, 0), sf::core::config_error);
+}
+
+TEST(avalanche_duration_steps, option_or_span_over_dt) {
+    sf::analysis::avalanche_options o;
+    o.dt_ms = 0.5;
+    EXPECT_DOUBLE_EQ(sf::analysis::avalanche_duration_steps(o, 0.0, 100.0), 200.0);
+    o.duration_steps = 7.0;
+    EXPECT_DOUBLE_EQ(sf::analysis::avalanche_duration_steps(o, 0.0, 100.0), 7.0);
+    o.duration_steps = 0.0;
+    EXPECT_THROW(sf::analysis::avalanche_duration_steps(o, 5.0, 5.0), sf::core::config_error);
 }
 
 }  // namespace

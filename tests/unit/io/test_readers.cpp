@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <filesystem>
@@ -212,6 +213,83 @@ TEST(read_spikes_sonata, rejects_bad_content_with_one_line) {
         H5Gclose(g);
     }
     expect_input_error({float_ids}, "dtype float64; expected an integer dtype");
+}
+
+// The reader merges time-sorted populations (k-way, equal times ordered by global unit) and sorts
+// only a population that is out of time order, whatever its `sorting` attribute says. Expected
+// result: every spike with its global unit, sorted by (time, unit) independently here.
+void write_population_with_sorting(hid_t file, const char* pop, const std::vector<double>& t,
+                                   const std::vector<std::int64_t>& ids, std::int8_t sorting) {
+    write_foreign_population(file, pop, t, ids, "ms", nullptr);
+    if (sorting >= 0) {
+        const std::string group = std::string("spikes/") + pop;
+        const hid_t g = H5Gopen2(file, group.c_str(), H5P_DEFAULT);
+        raw_enum_sorting(g, sorting);
+        H5Gclose(g);
+    }
+}
+
+TEST(read_spikes_sonata, merges_populations_with_ties_and_sorts_only_unsorted_ones) {
+    temp_dir dir;
+    const std::string path = (dir / "merge.h5").string();
+    struct pop {
+        const char* name;
+        std::vector<double> t;
+        std::vector<std::int64_t> ids;
+        std::int8_t sorting;  // -1: no attribute, 0 none, 1 by_id, 2 by_time
+    };
+    // Name order a, b, c, d, e = global unit order. Times on a 0.5 ms grid, so populations share
+    // times; ids of one time step are not ordered within a population (as a simulator writes them).
+    std::vector<pop> pops = {
+        {"a", {0.5, 0.5, 0.5, 1.0, 2.0, 2.0, 7.5}, {2, 0, 1, 1, 3, 0, 2}, 2},  // by_time, unordered ties
+        {"b", {0.0, 0.5, 0.5, 2.0, 2.0, 9.0}, {1, 1, 0, 0, 2, 4}, -1},         // no attribute, time-sorted
+        {"c", {3.0, 0.5, 2.0, 0.0, 0.5}, {0, 1, 2, 1, 0}, 2},                  // claims by_time, is not
+        {"d", {2.0, 0.5, 1.0, 0.5}, {0, 0, 1, 1}, 1},                          // by_id (not time-sorted)
+        {"e", {}, {}, 0},                                                      // empty, none
+    };
+    // A long time-sorted population that crosses the reader's slice boundary (2^20 spikes).
+    pop big{"f", {}, {}, 2};
+    for (std::int64_t i = 0; i < 1'300'000; ++i) {
+        big.t.push_back(0.5 * static_cast<double>(i / 7));  // 7 spikes per step: many ties
+        big.ids.push_back((i * 3) % 7);
+    }
+    pops.push_back(big);
+    {
+        raw_file f(path);
+        for (const pop& p : pops) write_population_with_sorting(f.id, p.name, p.t, p.ids, p.sorting);
+    }
+    std::vector<std::pair<double, std::uint32_t>> expected;
+    std::uint32_t offset = 0;
+    for (const pop& p : pops) {
+        std::int64_t max_id = -1;
+        for (std::size_t i = 0; i < p.t.size(); ++i) {
+            expected.emplace_back(p.t[i], offset + static_cast<std::uint32_t>(p.ids[i]));
+            max_id = std::max(max_id, p.ids[i]);
+        }
+        offset += static_cast<std::uint32_t>(max_id + 1);
+    }
+    std::sort(expected.begin(), expected.end());
+
+    const core::spike_dataset d = read_spikes({path});
+    ASSERT_EQ(d.units.population_names, (std::vector<std::string>{"a", "b", "c", "d", "e", "f"}));
+    EXPECT_EQ(d.spikes.unit_count, offset);
+    EXPECT_EQ(d.units.population[4 + 5], 2u);  // a has 4 units, b 5: unit 9 is c's first
+    ASSERT_EQ(d.spikes.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        ASSERT_EQ(d.spikes.t_ms[i], expected[i].first) << i;
+        ASSERT_EQ(d.spikes.unit[i], expected[i].second) << i;
+    }
+    EXPECT_DOUBLE_EQ(d.spikes.t_stop_ms, expected.back().first);
+
+    // One population, time-sorted with unordered ties, and one out of time order: same rule.
+    const std::string single = (dir / "single.h5").string();
+    {
+        raw_file f(single);
+        write_population_with_sorting(f.id, "p", {1.0, 0.5, 0.5, 1.0}, {0, 3, 1, 2}, -1);
+    }
+    const core::spike_dataset s = read_spikes({single});
+    EXPECT_EQ(s.spikes.t_ms, (std::vector<double>{0.5, 0.5, 1.0, 1.0}));
+    EXPECT_EQ(s.spikes.unit, (std::vector<std::uint32_t>{1, 3, 0, 2}));
 }
 
 TEST(detect_format, rejects_an_hdf5_file_of_unknown_layout) {
