@@ -13,6 +13,18 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = pathlib.Path(os.environ.get("SF_BINARY", ROOT / "build" / "bin" / "spikeforge"))
 
 
+def _shared_data():
+    """The project's real test data (../shared/data beside the clone; SF_SHARED_DATA overrides)."""
+    candidates = [os.environ.get("SF_SHARED_DATA"), ROOT.parent / "shared" / "data", "/work/shared/data"]
+    for c in candidates:
+        if c and (pathlib.Path(c) / "README.md").is_file():
+            return pathlib.Path(c)
+    raise RuntimeError("shared test data not found: set SF_SHARED_DATA to the shared/data folder")
+
+
+SHARED_DATA = _shared_data()
+
+
 def run_cli(*args, check=True, timeout=600):
     """Runs build/bin/spikeforge with args; returns the CompletedProcess (text mode)."""
     proc = subprocess.run([str(BINARY), *map(str, args)], capture_output=True, text=True, timeout=timeout,

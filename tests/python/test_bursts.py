@@ -9,10 +9,10 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, SHARED_DATA
 
 DT_MS = 0.1
-GRAPHITTI = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data" / "graphitti" / "test-medium-long-out.xml"
+GRAPHITTI = SHARED_DATA / "graphitti" / "test-medium-long-out.xml"
 
 
 def reference_avalanches(steps, duration_steps, threshold):

@@ -11,11 +11,9 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import run_cli
+from conftest import run_cli, SHARED_DATA
 
-DATA = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
-if not DATA.exists():  # the repository may sit elsewhere: fall back to the machine's shared folder
-    DATA = pathlib.Path("/work/shared/data")
+DATA = SHARED_DATA
 REAL_NWB = DATA / "nwb" / "pynapple_phy_A8604-211122.nwb"
 REAL_XML = DATA / "graphitti" / "test-medium-long-out.xml"
 

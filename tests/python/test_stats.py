@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import convolve1d
 
-from conftest import read_spikes, run_cli
+from conftest import read_spikes, run_cli, SHARED_DATA
 
 R_MS = 2.0  # LvR refractoriness (the multi-area model's analysis)
 RTOL = 1e-9
@@ -292,7 +292,7 @@ def test_simulated_network(simulated, tmp_path):
     assert got["inputs"][0]["path"] == str(simulated) and len(got["inputs"][0]["checksum64"]) == 16
 
 
-DATA = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 
 
 def test_real_nwb_file(tmp_path):
