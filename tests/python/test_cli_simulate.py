@@ -238,3 +238,17 @@ def test_progress_line_only_on_a_terminal(tmp_path, binary):
     assert "simulating" in tty.stdout and "ms (" in tty.stdout
     piped = run_cli("simulate", "--n", "256000", "--pconn", "0.0003125", "--t-stop", "1000", "--out", tmp_path / "pipe")
     assert "simulating" not in piped.stderr and "simulating" not in piped.stdout
+
+
+def test_analysis_example_script_runs(tmp_path, binary):
+    root = pathlib.Path(__file__).resolve().parents[2]
+    import subprocess
+    proc = subprocess.run([str(root / "examples" / "analyse_a_run.sh"), str(tmp_path)], capture_output=True, text=True,
+                          env=dict(os.environ, SPIKEFORGE=str(binary)), timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("stats.json", "spikes.csv", "bursts.csv", "raster.png", "rate.png", "stats.png"):
+        assert (tmp_path / name).stat().st_size > 0, name
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    rates = {p["name"]: p["mean_rate_hz"] for p in stats["populations"]}
+    assert set(rates) == {"exc", "inh"} and all(10 <= r <= 20 for r in rates.values()), rates
+    assert stats["window_ms"][0] == 200
