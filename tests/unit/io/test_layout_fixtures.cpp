@@ -35,12 +35,8 @@ void write_fixtures(const fs::path& dir) {
     nwb_units_writer units(dir / "units.nwb", test::sample_provenance());
     feed_spikes(units);
 
-    core::state_probe v;
-    v.population_name = "exc";
-    v.field = "v";
-    v.unit = "mV";
-    v.nodes = {2, 0};
-    v.interval_steps = 5;
+    // Aggregate initialisation: assigning the one-character "v" trips GCC 12's false -Wrestrict.
+    const core::state_probe v{0, "exc", "v", "mV", {2, 0}, 5};
     state_report_writer report(dir / "report.h5", test::sample_provenance());
     report.begin({v}, 0.1);
     report.write_samples(0, 5, 3, std::vector<double>{-70, -65, -69, -64, -68, -63});
