@@ -206,9 +206,8 @@ int run_bursts(bursts_cli_options& o) {
 
 command_runner add_bursts(CLI::App& app) {
     auto o = std::make_shared<bursts_cli_options>();
-    CLI::App* cmd = app.add_subcommand(
-        "bursts",
-        "Network bursts. avalanche (default): the BrainGrid method behind allBurst.csv - spikes merged over units per\n"
+    CLI::App* cmd = app.add_subcommand("bursts", "Detect network bursts: the avalanche method behind allBurst.csv, or binned");
+    cmd->footer("Network bursts. avalanche (default): the BrainGrid method behind allBurst.csv - spikes merged over units per\n"
         "time step, runs of active steps closer than the mean ISI (duration / spikes) are avalanches, an avalanche "
         "with\n"
         "more than --threshold spikes is a burst; CSV ID,StartRow,EndRow,StartT,EndT,Width,TotalSpikes,IBI in time "

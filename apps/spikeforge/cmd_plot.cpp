@@ -94,9 +94,8 @@ int run_plot(const plot_cli_options& o) {
 
 command_runner add_plot(CLI::App& app) {
     auto o = std::make_shared<plot_cli_options>();
-    CLI::App* cmd = app.add_subcommand(
-        "plot",
-        "Figures: raster (populations coloured, excitatory blue, inhibitory red; --subsample), rate (population rate:\n"
+    CLI::App* cmd = app.add_subcommand("plot", "Draw figures (PNG or SVG): raster, rate, rates-heatmap, stats");
+    cmd->footer("Figures: raster (populations coloured, excitatory blue, inhibitory red; --subsample), rate (population rate:\n"
         "histogram + Gaussian kernel), rates-heatmap (mean rate per population x area; areas from 'AREA/POP' or\n"
         "'AREA_POP' names), stats (box plots of rate, CV of ISI, LvR, correlation per population).\n"
         "PNG or SVG by the extension of -o. See docs/plots.md.");

@@ -270,9 +270,8 @@ int run_stats(stats_cli_options& o) {
 
 command_runner add_stats(CLI::App& app) {
     auto o = std::make_shared<stats_cli_options>();
-    CLI::App* cmd = app.add_subcommand(
-        "stats",
-        "Per-population spike statistics: units, active units, mean rate and quartiles [Hz], CV of ISI, LvR\n"
+    CLI::App* cmd = app.add_subcommand("stats", "Per-population statistics: rates, CV, LvR, Fano, correlation, synchrony, population rate");
+    cmd->footer("Per-population spike statistics: units, active units, mean rate and quartiles [Hz], CV of ISI, LvR\n"
         "(Shinomoto et al. 2009, R = 2 ms), Fano factor, mean pairwise correlation of binned counts, synchrony\n"
         "(var / mean of the population count in 1 ms bins) and the population rate (histogram + Gaussian kernel).\n"
         "Prints a table; -o writes JSON (.json, or - for stdout) or CSV (.csv). Definitions: docs/statistics.md.");
