@@ -1,6 +1,6 @@
 // A reusable barrier for the engine's worker threads. Epochs are short (0.2 ms of model time is
-// a few microseconds of work), so waiting threads spin briefly before yielding: a futex-based
-// std::barrier costs more than the work between two barriers.
+// a few microseconds of work), so waiting threads spin briefly before sleeping: a futex-based
+// std::barrier alone costs more than the work between two barriers.
 #pragma once
 
 #include <atomic>
@@ -29,15 +29,20 @@ public:
             stop_decided_ = stop_requested_.load(std::memory_order_relaxed);
             waiting_.store(participants_, std::memory_order_relaxed);
             generation_.fetch_add(1, std::memory_order_release);
+            generation_.notify_all();
             return stop_decided_;
         }
+        // Spin briefly (epochs are microseconds), then sleep in the kernel (futex) so that more
+        // threads than cores, or a busy machine, do not burn the CPU the others need.
         for (int spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
             if (spins < 2000) {
 #if defined(__x86_64__)
                 _mm_pause();
 #endif
-            } else {
+            } else if (spins < 2100) {
                 std::this_thread::yield();
+            } else {
+                generation_.wait(generation, std::memory_order_acquire);
             }
         }
         return stop_decided_;  // written before the release above, read after the acquire
