@@ -8,9 +8,12 @@
 // once every still-active column has been read up to step w, no spike at a step <= w can
 // appear later: those spikes are final and leave the pending set in (step, neuron) order.
 // Memory besides the result (12 bytes per spike): the row block (at most a quarter of
-// read_options::memory_budget_bytes, at least one row), 9 bytes per neuron, 16 bytes per
-// pending spike (read but beyond the watermark w) and 32 while a block is merged in, plus
-// HDF5's chunk cache (1 MiB per dataset by default).
+// read_options::memory_budget_bytes, at least one row), 9 bytes per neuron, 8 bytes per
+// pending spike (read but beyond the watermark w; up to 16 with the vectors' growth slack) in
+// buckets of 2^16 steps, plus the radix sort's 8 bytes per spike of the bucket being sorted,
+// and HDF5's chunk cache (1 MiB per dataset by default). The whole read reserves (address
+// space only) the result for the spikes per row seen so far extrapolated to all rows, so the
+// result does not grow by doubling.
 // Streaming (stream_braingrid, end of file): the same merge hands on the final spikes after each
 // block instead of keeping them, with smaller blocks, and moves the pending set to disk (sorted
 // runs in an unlinked temporary file) when it outgrows its share of the budget.
@@ -23,6 +26,8 @@
 #include <filesystem>
 #include <functional>
 #include <limits>
+#include <map>
+#include <new>
 #include <queue>
 #include <string>
 #include <utility>
@@ -79,6 +84,11 @@ std::vector<double> read_per_neuron(const h5::group& root, std::string_view name
 // passes them. Memory: 64 KiB per run; disk: 16 bytes per spilled spike, freed at the end.
 class spilled_runs {
 public:
+    struct record {
+        std::uint64_t step;
+        std::uint32_t neuron, unused;
+    };
+
     explicit spilled_runs(std::string file) : file_(std::move(file)) {}
     ~spilled_runs() {
         if (fd_ >= 0) ::close(fd_);
@@ -88,14 +98,18 @@ public:
 
     bool empty() const { return heap_.empty(); }
 
-    void write(const std::vector<step_neuron>& run) {
-        if (run.empty()) return;
+    // A run is written in pieces (each in order, each after the previous one), then closed.
+    void append(const std::vector<record>& piece) {
+        if (piece.empty()) return;
         open_file();
-        std::vector<record> out(run.size());
-        for (std::size_t i = 0; i < run.size(); ++i) out[i] = {run[i].first, run[i].second, 0};
-        write_all(out.data(), out.size() * sizeof(record), records_ * sizeof(record));
-        runs_.push_back({records_, records_ + run.size(), {}, 0});
-        records_ += run.size();
+        write_all(piece.data(), piece.size() * sizeof(record), (run_start_ + run_size_) * sizeof(record));
+        run_size_ += piece.size();
+    }
+    void end_run() {
+        if (run_size_ == 0) return;
+        runs_.push_back({run_start_, run_start_ + run_size_, {}, 0});
+        run_start_ += run_size_;
+        run_size_ = 0;
         refill(runs_.size() - 1);
     }
 
@@ -113,10 +127,6 @@ public:
     }
 
 private:
-    struct record {
-        std::uint64_t step;
-        std::uint32_t neuron, unused;
-    };
     struct run {
         std::uint64_t next, end;  // records [next, end) of the file not yet buffered
         std::vector<record> buffer;
@@ -163,13 +173,20 @@ private:
 
     std::string file_;
     int fd_ = -1;
-    std::uint64_t records_ = 0;
+    std::uint64_t run_start_ = 0, run_size_ = 0;  // the run being written: records [start, start + size)
     std::vector<run> runs_;
     using entry = std::pair<step_neuron, std::size_t>;  // (head spike, run)
     std::priority_queue<entry, std::vector<entry>, std::greater<>> heap_;
 };
 
 // The streaming merge state (see the file comment).
+//
+// Pending spikes are kept in buckets of 2^bucket_bits consecutive steps (an ordered map from
+// step >> bucket_bits), each an unsorted vector of packed 64-bit keys (step - bucket start) <<
+// neuron_bits | neuron, 8 bytes per spike. A block's spikes are appended to their buckets; when
+// the watermark passes a bucket, the bucket is sorted by an LSD radix sort of its keys (the keys
+// are unique, so the order is the (step, neuron) order the comparison sort gave) and emitted.
+// No comparison sort, no copy of the whole pending set per block.
 class column_merge {
 public:
     // pending_limit: most spikes the pending set may hold in memory before it is spilled to disk
@@ -179,20 +196,54 @@ public:
           last_(neurons, 0),
           active_(neurons, 1),
           dt_ms_(dt_ms),
-          pending_limit_(pending_limit) {}
+          pending_limit_(pending_limit) {
+        while (neuron_bits_ < 32 && (std::uint64_t{1} << neuron_bits_) < neurons) ++neuron_bits_;
+        neuron_mask_ = (std::uint64_t{1} << neuron_bits_) - 1;
+    }
 
     // Adds a block of rows (row-major, `neurons` columns) starting at row `first_row`.
     void add_block(const std::vector<std::uint64_t>& block, std::uint64_t first_row, std::uint64_t n_rows) {
-        std::vector<step_neuron> fresh;
         const auto neurons = static_cast<std::uint32_t>(last_.size());
+        // The block's step range: the buckets it touches are looked up once, not per spike.
+        std::uint64_t lo = std::numeric_limits<std::uint64_t>::max(), hi = 0;
+        for (const std::uint64_t step : block) {
+            if (step != 0) {
+                lo = std::min(lo, step);
+                hi = std::max(hi, step);
+            }
+        }
+        std::uint64_t lo_bucket = 0, n_buckets = 0;
+        if (hi != 0 && (hi >> bucket_bits) - (lo >> bucket_bits) < max_direct_buckets) {
+            lo_bucket = lo >> bucket_bits;
+            n_buckets = (hi >> bucket_bits) - lo_bucket + 1;
+            direct_.assign(n_buckets, nullptr);  // filled on first use: no empty buckets
+        }
         for (std::uint64_t r = 0; r < n_rows; ++r) {
             const std::uint64_t* row = block.data() + r * neurons;
             for (std::uint32_t c = 0; c < neurons; ++c) {
-                take(row[c], first_row + r, c, fresh);
+                const std::uint64_t step = row[c];
+                if (step == 0) {
+                    active_[c] = 0;  // padding: this column has no more spikes
+                    continue;
+                }
+                if (active_[c] == 0 || step <= last_[c]) [[unlikely]] {
+                    bad_order(step, first_row + r, c);
+                }
+                last_[c] = step;
+                const std::uint64_t b = step >> bucket_bits;
+                bucket* into;
+                if (n_buckets != 0) {
+                    bucket*& cached = direct_[b - lo_bucket];
+                    if (cached == nullptr) cached = &buckets_[b];
+                    into = cached;
+                } else {
+                    into = &buckets_[b];  // a block spanning > 2^16 buckets (sparse steps): a lookup per spike
+                }
+                into->keys.push_back(((step & bucket_mask) << neuron_bits_) | c);
+                into->sorted = false;
+                ++pending_count_;
             }
         }
-        std::sort(fresh.begin(), fresh.end());
-        merge_into_pending(fresh);
         emit_up_to(watermark());
         spill_if_over_limit();
     }
@@ -201,6 +252,19 @@ public:
     void finish() { emit_up_to(std::numeric_limits<std::uint64_t>::max()); }
 
     core::spike_trains take_result() { return std::move(out_); }
+    // Whole read: spikes read so far (final or pending).
+    std::uint64_t spikes_read() const { return out_.size() + pending_count_; }
+    // Whole read: room for about `spikes` final spikes, so that the result does not grow by
+    // doubling (each doubling copies it and touches fresh pages). Only address space: pages never
+    // written are never resident. Best effort: if the system refuses, the vectors grow as before.
+    void reserve_result(std::uint64_t spikes) {
+        if (spikes <= out_.t_ms.capacity()) return;
+        try {
+            out_.t_ms.reserve(spikes);
+            out_.unit.reserve(spikes);
+        } catch (const std::bad_alloc&) {
+        }
+    }
     // Streaming: `sink` takes out_ (and clears it) whenever it holds `chunk_limit` spikes.
     void set_sink(std::function<void(core::spike_trains&)> sink, std::uint64_t chunk_limit) {
         sink_ = std::move(sink);
@@ -210,23 +274,24 @@ public:
     core::spike_trains& final_spikes() { return out_; }
 
 private:
-    void take(std::uint64_t step, std::uint64_t row, std::uint32_t c, std::vector<step_neuron>& fresh) {
-        if (step == 0) {
-            active_[c] = 0;  // padding: this column has no more spikes
-            return;
-        }
+    static constexpr unsigned bucket_bits = 16;  // 6.5 s per bucket at dt 0.1 ms
+    static constexpr std::uint64_t bucket_mask = (std::uint64_t{1} << bucket_bits) - 1;
+    static constexpr std::uint64_t max_direct_buckets = 1 << 16;
+
+    struct bucket {
+        std::vector<std::uint64_t> keys;  // (step - start) << neuron_bits | neuron
+        bool sorted = true;
+    };
+
+    [[noreturn]] void bad_order(std::uint64_t step, std::uint64_t row, std::uint32_t c) const {
         if (active_[c] == 0) {
             bad_input(file_, "/spikesProbedNeurons",
                       fmt::format("column {} has step {} at row {} after its 0 padding", c, step, row),
                       "0 only as padding at the end of a column");
         }
-        if (step <= last_[c]) {
-            bad_input(file_, "/spikesProbedNeurons",
-                      fmt::format("column {} has step {} at row {} after step {}", c, step, row, last_[c]),
-                      "strictly ascending time steps down each column");
-        }
-        last_[c] = step;
-        fresh.emplace_back(step, c);
+        bad_input(file_, "/spikesProbedNeurons",
+                  fmt::format("column {} has step {} at row {} after step {}", c, step, row, last_[c]),
+                  "strictly ascending time steps down each column");
     }
 
     // The step up to which every spike has been read: the smallest last step of the columns
@@ -239,39 +304,94 @@ private:
         return w;
     }
 
-    // Streaming must not grow without bound: when columns advance at very different rates per
-    // row (a neuron firing far more often than others lags in time), the others' spikes pile up
-    // waiting for it. Beyond the limit they go to disk as a sorted run.
-    void spill_if_over_limit() {
-        if (pending_limit_ == 0 || pending_.size() <= pending_limit_) return;
-        spill_.write(pending_);
-        std::vector<step_neuron>().swap(pending_);
+    // LSD radix sort (11-bit digits) of a bucket's keys, which are unique.
+    void sort_bucket(bucket& b) {
+        if (b.sorted) return;
+        b.sorted = true;
+        std::vector<std::uint64_t>& keys = b.keys;
+        if (keys.size() < 512) {
+            std::sort(keys.begin(), keys.end());
+            return;
+        }
+        constexpr unsigned digit = 11;
+        constexpr std::size_t radix = std::size_t{1} << digit;
+        const unsigned key_bits = bucket_bits + neuron_bits_;
+        scratch_.resize(keys.size());
+        std::uint64_t* from = keys.data();
+        std::uint64_t* to = scratch_.data();
+        std::vector<std::size_t> count(radix);
+        for (unsigned shift = 0; shift < key_bits; shift += digit) {
+            std::fill(count.begin(), count.end(), 0);
+            for (std::size_t i = 0; i < keys.size(); ++i) ++count[(from[i] >> shift) & (radix - 1)];
+            std::size_t sum = 0;
+            for (std::size_t& c : count) {
+                const std::size_t n = c;
+                c = sum;
+                sum += n;
+            }
+            for (std::size_t i = 0; i < keys.size(); ++i) to[count[(from[i] >> shift) & (radix - 1)]++] = from[i];
+            std::swap(from, to);
+        }
+        if (from != keys.data()) std::copy(from, from + keys.size(), keys.data());
     }
 
-    void merge_into_pending(const std::vector<step_neuron>& fresh) {
-        std::vector<step_neuron> merged(pending_.size() + fresh.size());
-        std::merge(pending_.begin(), pending_.end(), fresh.begin(), fresh.end(), merged.begin());
-        pending_.swap(merged);
+    // Streaming must not grow without bound: when columns advance at very different rates per
+    // row (a neuron firing far more often than others lags in time), the others' spikes pile up
+    // waiting for it. Beyond the limit they go to disk as one sorted run.
+    void spill_if_over_limit() {
+        if (pending_limit_ == 0 || pending_count_ <= pending_limit_) return;
+        std::vector<spilled_runs::record> piece;
+        for (auto& [index, b] : buckets_) {
+            sort_bucket(b);
+            const std::uint64_t start = index << bucket_bits;
+            piece.resize(b.keys.size());
+            for (std::size_t i = 0; i < b.keys.size(); ++i) {
+                piece[i] = {start + (b.keys[i] >> neuron_bits_), static_cast<std::uint32_t>(b.keys[i] & neuron_mask_), 0};
+            }
+            spill_.append(piece);
+        }
+        spill_.end_run();
+        buckets_.clear();
+        pending_count_ = 0;
+        std::vector<std::uint64_t>().swap(scratch_);
     }
 
     // Moves every spike at a step <= w, from memory and from the spilled runs, to out_ in
     // (step, neuron) order.
     void emit_up_to(std::uint64_t w) {
         const step_neuron bound{w, std::numeric_limits<std::uint32_t>::max()};
-        const auto end = std::upper_bound(pending_.begin(), pending_.end(), bound);
-        auto it = pending_.begin();
-        while (true) {
-            const bool from_disk = !spill_.empty() && spill_.head() <= bound;
-            if (from_disk && (it == end || spill_.head() < *it)) {
-                push_out(spill_.head());
-                spill_.pop();
-            } else if (it != end) {
-                push_out(*it++);
+        const std::uint64_t last_bucket = w >> bucket_bits;
+        for (auto it = buckets_.begin(); it != buckets_.end() && it->first <= last_bucket;) {
+            bucket& b = it->second;
+            sort_bucket(b);
+            const std::uint64_t start = it->first << bucket_bits;
+            // Keys at steps <= w: all of them unless the bucket holds w and steps after it.
+            std::size_t n = b.keys.size();
+            if (it->first == last_bucket && (w & bucket_mask) != bucket_mask) {
+                const std::uint64_t key_bound = (((w & bucket_mask) + 1) << neuron_bits_);
+                n = static_cast<std::size_t>(std::lower_bound(b.keys.begin(), b.keys.end(), key_bound) - b.keys.begin());
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                const step_neuron s{start + (b.keys[i] >> neuron_bits_),
+                                    static_cast<std::uint32_t>(b.keys[i] & neuron_mask_)};
+                while (!spill_.empty() && spill_.head() < s) {
+                    push_out(spill_.head());
+                    spill_.pop();
+                }
+                push_out(s);
+            }
+            pending_count_ -= n;
+            if (n == b.keys.size()) {
+                it = buckets_.erase(it);
             } else {
-                break;
+                b.keys.erase(b.keys.begin(), b.keys.begin() + static_cast<std::ptrdiff_t>(n));
+                ++it;
             }
         }
-        pending_.erase(pending_.begin(), end);
+        while (!spill_.empty() && spill_.head() <= bound) {
+            push_out(spill_.head());
+            spill_.pop();
+        }
     }
 
     void push_out(const step_neuron& s) {
@@ -286,8 +406,13 @@ private:
     std::vector<std::uint8_t> active_;  // 1 until the column's padding starts
     double dt_ms_;
     std::uint64_t pending_limit_;
-    std::vector<step_neuron> pending_;  // read, not yet final; sorted
-    spilled_runs spill_{file_};         // pending spikes beyond the limit (streaming only)
+    unsigned neuron_bits_ = 1;
+    std::uint64_t neuron_mask_ = 1;
+    std::map<std::uint64_t, bucket> buckets_;  // pending (read, not yet final) by step >> bucket_bits
+    std::uint64_t pending_count_ = 0;
+    std::vector<bucket*> direct_;             // add_block: the block's buckets by index
+    std::vector<std::uint64_t> scratch_;      // radix sort buffer
+    spilled_runs spill_{file_};               // pending spikes beyond the limit (streaming only)
     std::function<void(core::spike_trains&)> sink_;
     std::uint64_t chunk_limit_ = 0;
     core::spike_trains out_;
@@ -328,6 +453,14 @@ core::spike_trains read_matrix(const h5::dataset& ds, std::uint64_t rows, std::u
     for_each_block(ds, rows, neurons, rows_per_block(ds, neurons, options.memory_budget_bytes),
                    [&](const std::vector<std::uint64_t>& block, std::uint64_t first, std::uint64_t n) {
                        merge.add_block(block, first, n);
+                       // Extrapolate the spikes per row read so far to the whole matrix, + 1/4.
+                       const std::uint64_t done = first + n;
+                       if (done < rows) {
+                           const double estimate = static_cast<double>(merge.spikes_read()) / static_cast<double>(done) *
+                                                   static_cast<double>(rows) * 1.25;
+                           merge.reserve_result(static_cast<std::uint64_t>(
+                               std::min(estimate, static_cast<double>(rows) * static_cast<double>(neurons))));
+                       }
                    });
     merge.finish();
     return merge.take_result();
@@ -441,8 +574,9 @@ spike_file_summary summarize_braingrid(const std::string& path, const read_optio
 
 namespace {
 
-// Pending spikes cost 16 bytes, 32 while a block is merged in: they may take half the budget (at
-// least 16 MiB, so that tiny budgets do not spill every block) before they are spilled to disk.
+// Pending spikes cost 8-16 bytes (+ 8 while their bucket is sorted); the limit is still counted
+// at 32 bytes each, as for the earlier pair merge, so streaming spills exactly as before: half the
+// budget (at least 16 MiB, so that tiny budgets do not spill every block) before they go to disk.
 std::uint64_t pending_limit(std::uint64_t budget_bytes) {
     return std::max<std::uint64_t>(budget_bytes / 2, std::uint64_t{16} << 20) / 32;
 }
