@@ -37,6 +37,7 @@
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
 #include "io/readers/reader_common.hpp"
+#include "io/readers/sonata_layout.hpp"
 #include "io/readers/readers.hpp"
 
 namespace sf::io::readers {
@@ -46,90 +47,6 @@ namespace {
 constexpr std::uint64_t max_slice_spikes = std::uint64_t{1} << 20;    // per population
 constexpr std::uint64_t total_slice_spikes = std::uint64_t{1} << 22;  // over all populations
 constexpr std::uint64_t min_slice_spikes = std::uint64_t{1} << 12;
-
-std::string attribute_or(const h5::object& target, std::string_view name, std::string fallback) {
-    return h5::has_attribute(target, name) ? h5::read_attribute_text(target, name) : std::move(fallback);
-}
-
-// ms per unit of the timestamps: the dataset's `units` attribute, else the group's, else ms.
-double time_unit_ms(const h5::group& group, const h5::dataset& timestamps) {
-    const std::string units = attribute_or(timestamps, "units", attribute_or(group, "units", "ms"));
-    if (units == "ms" || units == "millisecond" || units == "milliseconds") {
-        return 1.0;
-    }
-    if (units == "s" || units == "second" || units == "seconds") {
-        return 1000.0;
-    }
-    bad_input(timestamps.file_name(), timestamps.path() + " attribute units", fmt::format("'{}'", units),
-              "'ms' or 's'");
-}
-
-std::string read_sorting(const h5::group& group) {
-    if (!h5::has_attribute(group, "sorting")) {
-        return "none";
-    }
-    std::string sorting = h5::read_attribute_text(group, "sorting");
-    if (sorting != "none" && sorting != "by_id" && sorting != "by_time") {
-        bad_input(group.file_name(), group.path() + " attribute sorting", fmt::format("'{}'", sorting),
-                  "none, by_id or by_time");
-    }
-    return sorting;
-}
-
-void require_type(const h5::dataset& ds, bool allow_float) {
-    const h5::stored_type t = h5::type_of(ds);
-    const bool ok =
-        t.type_class == h5::stored_class::integer || (allow_float && t.type_class == h5::stored_class::floating);
-    if (!ok) {
-        bad_input(ds.file_name(), ds.path(), fmt::format("dtype {}", h5::type_name(t)),
-                  allow_float ? "a numeric dtype (float64 times)" : "an integer dtype");
-    }
-}
-
-h5::dataset open_required(const h5::group& group, std::string_view name, std::string_view expected) {
-    if (!group.contains(name)) {
-        bad_input(group.file_name(), fmt::format("{}/{}", group.path(), name), "dataset missing", expected);
-    }
-    return group.open_dataset(name);
-}
-
-// The ids dataset of a population: node_ids (SONATA 0.x+) or gids (older BMTK / NEURON files).
-h5::dataset open_node_ids(const h5::group& group) {
-    return open_required(group, group.contains("node_ids") || !group.contains("gids") ? "node_ids" : "gids",
-                         "population-local node ids (uint64)");
-}
-
-// One population being read: its datasets and what the reading has found so far.
-struct population_source {
-    std::string name;
-    std::string sorting;  // none | by_id | by_time
-    h5::dataset timestamps, node_ids;
-    double unit_ms = 1.0;
-    bool ids_signed = false;  // node ids stored as a signed integer type (read as int64, else uint64)
-    std::uint64_t n = 0;
-    std::uint64_t size = 0;  // max node id + 1 so far
-    double max_t = 0.0;      // in the file's unit (for the seconds plausibility check)
-};
-
-// Opens and checks one population group (everything but the values).
-population_source open_population(const h5::group& group, std::string name) {
-    population_source p;
-    p.name = std::move(name);
-    p.timestamps = open_required(group, "timestamps", "spike times (float64, attribute units)");
-    p.node_ids = open_node_ids(group);
-    require_type(p.timestamps, true);
-    require_type(p.node_ids, false);
-    p.sorting = read_sorting(group);
-    p.unit_ms = time_unit_ms(group, p.timestamps);
-    p.ids_signed = h5::type_of(p.node_ids).is_signed;
-    p.n = h5::detail::vector_length(p.timestamps);
-    if (h5::detail::vector_length(p.node_ids) != p.n) {
-        bad_input(group.file_name(), p.node_ids.path(),
-                  fmt::format("{} node ids for {} timestamps", h5::detail::vector_length(p.node_ids), p.n),
-                  "one node id per timestamp");
-    }
-    return p;
-}
 
 // Reads spikes [first, first + t.size()) of a population: times (converted to ms) straight into
 // `t`, ids through `scratch` into `local` (population-local ids as uint32), with the value checks.
@@ -357,21 +274,7 @@ core::spike_dataset read_sonata(const std::string& path, const read_options&) {
     return run_hdf5_reader(path, [&] {
         const h5::file file = h5::file::open_read_only(path);
         const h5::group root = file.root();
-        if (!h5::is_group_member(root, "spikes")) {
-            bad_input(path, "/spikes", "group missing", "a SONATA spike report (/spikes/<population>)");
-        }
-        const h5::group spikes = root.open_group("spikes");
-        std::vector<population_source> pops;
-        if (spikes.contains("timestamps")) {
-            // Older single-population layout.
-            pops.push_back(open_population(spikes, attribute_or(spikes, "population", "default")));
-        } else {
-            for (const std::string& name : h5::member_names(spikes)) {
-                if (h5::is_group_member(spikes, name)) {
-                    pops.push_back(open_population(spikes.open_group(name), name));
-                }
-            }
-        }
+        std::vector<population_source> pops = open_populations(root, path);
         std::uint64_t total = 0;
         for (const population_source& p : pops) total += p.n;
 

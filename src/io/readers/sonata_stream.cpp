@@ -24,92 +24,12 @@
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
 #include "io/readers/reader_common.hpp"
+#include "io/readers/sonata_layout.hpp"
 #include "io/readers/readers.hpp"
 
 namespace sf::io::readers {
 
 namespace {
-
-std::string attribute_or(const h5::object& target, std::string_view name, std::string fallback) {
-    return h5::has_attribute(target, name) ? h5::read_attribute_text(target, name) : std::move(fallback);
-}
-
-h5::dataset open_required(const h5::group& group, std::string_view name, std::string_view expected) {
-    if (!group.contains(name)) {
-        bad_input(group.file_name(), fmt::format("{}/{}", group.path(), name), "dataset missing", expected);
-    }
-    return group.open_dataset(name);
-}
-
-void require_type(const h5::dataset& ds, bool allow_float) {
-    const h5::stored_type t = h5::type_of(ds);
-    const bool ok =
-        t.type_class == h5::stored_class::integer || (allow_float && t.type_class == h5::stored_class::floating);
-    if (!ok) {
-        bad_input(ds.file_name(), ds.path(), fmt::format("dtype {}", h5::type_name(t)),
-                  allow_float ? "a numeric dtype (float64 times)" : "an integer dtype");
-    }
-}
-
-double time_unit_ms(const h5::group& group, const h5::dataset& timestamps) {
-    const std::string units = attribute_or(timestamps, "units", attribute_or(group, "units", "ms"));
-    if (units == "ms" || units == "millisecond" || units == "milliseconds") return 1.0;
-    if (units == "s" || units == "second" || units == "seconds") return 1000.0;
-    bad_input(timestamps.file_name(), timestamps.path() + " attribute units", fmt::format("'{}'", units),
-              "'ms' or 's'");
-}
-
-void check_sorting(const h5::group& group) {
-    if (!h5::has_attribute(group, "sorting")) return;
-    const std::string sorting = h5::read_attribute_text(group, "sorting");
-    if (sorting != "none" && sorting != "by_id" && sorting != "by_time") {
-        bad_input(group.file_name(), group.path() + " attribute sorting", fmt::format("'{}'", sorting),
-                  "none, by_id or by_time");
-    }
-}
-
-// One population's datasets, opened and checked.
-struct population_source {
-    std::string name;
-    h5::dataset timestamps, node_ids;
-    double unit_ms = 1.0;
-    std::uint64_t length = 0;
-};
-
-population_source open_population(const h5::group& group, std::string name) {
-    population_source p{
-        std::move(name), open_required(group, "timestamps", "spike times (float64, attribute units)"),
-        open_required(group, group.contains("node_ids") || !group.contains("gids") ? "node_ids" : "gids",
-                      "population-local node ids (uint64)")};
-    require_type(p.timestamps, true);
-    require_type(p.node_ids, false);
-    check_sorting(group);
-    p.unit_ms = time_unit_ms(group, p.timestamps);
-    p.length = h5::detail::vector_length(p.timestamps);
-    if (h5::detail::vector_length(p.node_ids) != p.length) {
-        bad_input(group.file_name(), p.node_ids.path(),
-                  fmt::format("{} node ids for {} timestamps", h5::detail::vector_length(p.node_ids), p.length),
-                  "one node id per timestamp");
-    }
-    return p;
-}
-
-// The populations in read_sonata's order.
-std::vector<population_source> open_populations(const h5::group& root, const std::string& path) {
-    if (!h5::is_group_member(root, "spikes")) {
-        bad_input(path, "/spikes", "group missing", "a SONATA spike report (/spikes/<population>)");
-    }
-    const h5::group spikes = root.open_group("spikes");
-    std::vector<population_source> out;
-    if (spikes.contains("timestamps")) {
-        out.push_back(open_population(spikes, attribute_or(spikes, "population", "default")));
-        return out;
-    }
-    for (const std::string& name : h5::member_names(spikes)) {
-        if (h5::is_group_member(spikes, name)) out.push_back(open_population(spikes.open_group(name), name));
-    }
-    return out;
-}
 
 // Elements per slice for `populations` cursors: about half the budget at 20 bytes per element
 // (times as read, ids as read, ms times are converted in place, global units), at least 1024.
@@ -123,8 +43,8 @@ template <class Each>
 void for_each_slice(const population_source& p, std::uint64_t slice, Each&& each) {
     std::vector<double> t;
     std::vector<std::int64_t> ids;
-    for (std::uint64_t first = 0; first < p.length; first += slice) {
-        const std::uint64_t count = std::min(slice, p.length - first);
+    for (std::uint64_t first = 0; first < p.n; first += slice) {
+        const std::uint64_t count = std::min(slice, p.n - first);
         t.resize(count);
         ids.resize(count);
         h5::read_slice<double>(p.timestamps, first, std::span<double>(t));
@@ -185,7 +105,7 @@ public:
 private:
     void refill() {
         at_ = 0;
-        const std::uint64_t count = std::min(slice_, p_->length - offset_);
+        const std::uint64_t count = std::min(slice_, p_->n - offset_);
         t_.resize(count);
         ids_.resize(count);
         unit_.resize(count);
@@ -237,8 +157,8 @@ spike_file_summary summarize_sonata(const std::string& path, const read_options&
                     path, p.timestamps.path());
             }
             summary.population_first_unit.push_back(offset);
-            summary.spikes += p.length;
-            if (p.length > 0) last_ms = std::max(last_ms, f.max_t * p.unit_ms);
+            summary.spikes += p.n;
+            if (p.n > 0) last_ms = std::max(last_ms, f.max_t * p.unit_ms);
             offset += f.size;
         }
         summary.unit_count = static_cast<std::uint32_t>(offset);
