@@ -2,6 +2,7 @@
 // write spikes.h5 (SONATA), optional units.nwb and state.h5, config.toml and report.json.
 #include "analysis/spike_summary.hpp"
 #include "commands.hpp"
+#include "process_stats.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
@@ -111,11 +112,6 @@ std::string provenance_comment(const core::provenance& prov) {
                        prov.created_utc, prov.seed, prov.threads, prov.threads == 1 ? "" : "s", prov.command_line);
 }
 
-double peak_rss_mb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 nlohmann::json nan_to_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 

@@ -16,6 +16,7 @@
 
 #include "analysis/statistics.hpp"
 #include "commands.hpp"
+#include "process_stats.hpp"
 #include "core/error.hpp"
 #include "core/provenance.hpp"
 #include "core/version.hpp"
@@ -42,11 +43,6 @@ double seconds_since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
-double peak_rss_mb() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
