@@ -1,6 +1,7 @@
 // `spikeforge pile ...`: the neural-pile dataset builder (issue 5, seed 001): `pile bin` (one NWB
 // session's binned spike counts exactly as the builder makes its rows, src/datasets/pile_binning)
-// and `pile build` (sessions -> Parquet shards with a manifest, src/datasets/pile_build).
+// and `pile build` (sessions -> Parquet shards with a manifest, src/datasets/pile_build); the
+// operations on built shards are in cmd_pile_data.cpp.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -11,6 +12,8 @@
 
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "mpi_job.hpp"
+#include "comm/communicator.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 #include "datasets/output_file.hpp"
@@ -73,11 +76,12 @@ int run_pile_bin(const pile_bin_cli& o) {
     return 0;
 }
 
-int run_pile_build(const pile_build_cli& o) {
-    io::check_writable_dir(o.out);
+int build_and_report(const pile_build_cli& o, comm::communicator& world) {
+    if (world.rank() == 0) io::check_writable_dir(o.out);
     const std::vector<datasets::pile_session> sessions = datasets::resolve_pile_inputs(o.inputs);
     if (sessions.empty()) throw core::config_error("pile build: no .nwb sessions among the inputs");
-    const auto results = datasets::build_pile(sessions, o.out, o.options, datasets::write_pile_shard);
+    const auto results = datasets::build_pile(sessions, o.out, o.options, datasets::write_pile_shard, world);
+    if (world.rank() != 0) return 0;  // rank 0 reports for the job
     std::uint64_t done = 0, skipped = 0, failed = 0, rows = 0, tokens = 0, saturated = 0;
     for (const auto& r : results) {
         done += r.status == "done", skipped += r.status == "skipped", failed += r.status == "failed";
@@ -85,10 +89,17 @@ int run_pile_build(const pile_build_cli& o) {
         if (r.status == "failed") fmt::print(stderr, "spikeforge: error: {}\n", r.error);
     }
     if (!o.quiet)
-        fmt::print("{} sessions: {} built, {} already built, {} failed; {} rows, {} tokens ({} bins saturated at 255)\n"
-                   "wrote {}/<subject>/<session>.parquet and {}/manifest.json\n",
-                   sessions.size(), done, skipped, failed, rows, tokens, saturated, o.out, o.out);
+        fmt::print("{} sessions: {} built, {} already built, {} failed ({}); {} rows, {} tokens ({} bins saturated at "
+                   "255)\nwrote {}/<subject>/<session>.parquet and {}/manifest.json\n",
+                   sessions.size(), done, skipped, failed,
+                   world.size() > 1 ? fmt::format("{} MPI ranks", world.size()) : fmt::format("{} local workers", o.options.workers),
+                   rows, tokens, saturated, o.out, o.out);
     return failed > 0 ? static_cast<int>(core::exit_code::bad_input) : 0;
+}
+
+int run_pile_build(const pile_build_cli& o) {
+    const std::unique_ptr<comm::communicator> world = comm::world();
+    return run_as_job(*world, [&] { return build_and_report(o, *world); });
 }
 
 }  // namespace
@@ -114,15 +125,23 @@ command_runner add_pile(CLI::App& app) {
                   "session, OUT/<subject>/<session>.parquet (rows = segments of <= --max-tokens units x bins; fields "
                   "spike_counts, subject_id, session_id, segment_id), and OUT/manifest.json. A rerun skips sessions "
                   "already built from the same input (CRC-32). A failed session is reported (exit 3) and recorded; the "
-                  "others are built. docs/pile.md.");
+                  "others are built. Under mpirun (-np R) the ranks share the sessions (rank r builds sessions i % R == "
+                  "r; output on a shared file system) and rank 0 writes the manifest. docs/pile.md.");
     build->add_option("inputs", b->inputs, "NWB files, <subject>/<session>.nwb folders or path lists")->required();
     build->add_option("-o,--out", b->out, "output folder")->required();
     build->add_option("--bin-ms", b->options.bin_ms, "bin width [ms] (default 20)")->check(CLI::PositiveNumber);
     build->add_option("--max-tokens", b->options.max_tokens, "split sessions above this many units x bins (default 1e7)")
         ->check(CLI::PositiveNumber);
-    build->add_option("--workers", b->options.workers, "local worker processes (default 1)")->check(CLI::PositiveNumber);
+    build->add_option("--workers", b->options.workers, "local worker processes (default 1; under mpirun the ranks are the workers)")->check(CLI::PositiveNumber);
     build->add_flag("--quiet,-q", b->quiet, "no summary on stdout");
-    return [cmd, o, b] { return cmd->got_subcommand("build") ? run_pile_build(*b) : run_pile_bin(*o); };
+    std::vector<std::pair<CLI::App*, command_runner>> runners = add_pile_dataset_commands(cmd);
+    runners.emplace_back(bin, [o] { return run_pile_bin(*o); });
+    runners.emplace_back(build, [b] { return run_pile_build(*b); });
+    return [runners] {
+        for (const auto& [sub, run] : runners)
+            if (sub->parsed()) return run();
+        return 0;  // unreachable: require_subcommand(1)
+    };
 }
 
 }  // namespace sf::cli

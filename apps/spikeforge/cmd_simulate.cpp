@@ -3,6 +3,8 @@
 #include "analysis/spike_summary.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "mpi_job.hpp"
+#include "network_options.hpp"
 #include "process_stats.hpp"
 #include "config/config.hpp"
 #include "core/error.hpp"
@@ -25,6 +27,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -32,84 +35,9 @@ namespace sf::cli {
 
 namespace {
 
-struct simulate_options {
-    std::string config_path;
-    std::string model;
-    std::optional<std::string> variant, stimulus, out;
-    std::optional<std::uint32_t> n;
-    std::optional<double> pconn, t_stop, dt, scale;
-    std::optional<std::string> areas;  // multi-area: comma-separated areas to simulate
-    bool dc_input = false;             // microcircuit: DC instead of Poisson external input
-    std::optional<int> threads;
-    std::optional<std::uint64_t> seed;
-    std::vector<std::string> formats, record_v;
-    bool print_config = false;
-    bool quiet = false;
-    bool report = false;  // --report: spikeforge report on the output folder afterwards
-    std::string command_line;
-};
-
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point start) {
     return std::chrono::duration<double>(clock_type::now() - start).count();
-}
-
-// Model-level flags only make sense where a builder expands them, and only for that builder.
-void check_model_flags(const simulate_options& o, const std::string& model) {
-    const bool va_flags = o.variant || o.stimulus || o.n || o.pconn;
-    if (va_flags && model != "vogels-abbott")
-        throw core::config_error("--variant/--n/--pconn/--stimulus apply to --model vogels-abbott");
-    if (o.scale && model != "microcircuit" && model != "multi-area")
-        throw core::config_error("--scale applies to --model microcircuit or multi-area");
-    if (o.areas && model != "multi-area") throw core::config_error("--areas applies to --model multi-area");
-    if (o.dc_input && model != "microcircuit") throw core::config_error("--dc-input applies to --model microcircuit");
-}
-
-void apply_model_flags(const simulate_options& o, config::simulation_config& c) {
-    const bool model_flags = o.variant || o.stimulus || o.n || o.pconn || o.scale || o.areas || o.dc_input;
-    if (!o.model.empty()) c.model = o.model;
-    if (model_flags && !c.model)
-        throw core::config_error("--variant/--n/--pconn/--stimulus/--scale/--areas/--dc-input apply to a built-in model "
-                                 "(--model or [model] in the config); for an explicit network edit its "
-                                 "[[population]]/[[projection]] tables");
-    if (!c.model) return;
-    check_model_flags(o, *c.model);
-    auto& va = c.vogels_abbott;
-    if (o.variant) va.variant = *o.variant;
-    if (o.stimulus) va.stimulus = *o.stimulus;
-    if (o.n) va.n = *o.n;
-    if (o.pconn) va.pconn = *o.pconn;
-    if (o.scale) c.microcircuit.n_scaling = c.microcircuit.k_scaling = c.multi_area.scale = *o.scale;
-    if (o.dc_input) c.microcircuit.poisson_input = false;
-    if (o.areas) c.multi_area.areas_simulated = split_commas(*o.areas);
-}
-
-config::simulation_config resolve_config(const simulate_options& o) {
-    config::simulation_config c;
-    if (!o.config_path.empty()) {
-        c = config::parse_file(o.config_path);
-        if (!c.model && c.output.dir == "out")
-            c.output.dir = "out/" + std::filesystem::path(o.config_path).stem().string();
-    } else {
-        c.model = o.model.empty() ? "vogels-abbott" : o.model;
-        c.output.dir = "out/" + *c.model;
-    }
-    if (!o.model.empty() && o.model != "vogels-abbott" && o.model != "microcircuit" && o.model != "multi-area")
-        throw core::config_error(
-            fmt::format("--model: unknown built-in model '{}' (known: vogels-abbott, microcircuit, multi-area)", o.model));
-    apply_model_flags(o, c);
-    if (o.t_stop) c.run.t_stop_ms = *o.t_stop;
-    if (o.dt) c.run.dt_ms = *o.dt;
-    if (o.threads) c.run.threads = *o.threads;
-    if (o.seed) c.run.seed = *o.seed;
-    if (o.out) c.output.dir = *o.out;
-    for (const auto& f : o.formats) {
-        if (f == "nwb") c.output.nwb = true;
-        else if (f != "sonata") throw core::config_error(fmt::format("--format: must be sonata or nwb (got '{}')", f));
-    }
-    for (const auto& r : o.record_v) c.run.probes.push_back(config::parse_record_option(r));
-    config::expand_model(c);
-    return c;
 }
 
 // Progress on stderr, only for an interactive terminal and runs longer than a few seconds.
@@ -141,7 +69,33 @@ struct timings {
     double build = 0, simulate = 0, write = 0;
 };
 
-nlohmann::json make_report(const config::simulation_config& c, const sim::simulation& s,
+// The job's totals over all ranks (one rank: this process's own figures) and each rank's own.
+struct job_figures {
+    std::uint64_t synapses = 0, events = 0, synapse_bytes = 0;
+    nlohmann::json per_rank = nlohmann::json::array();
+};
+
+// Collective: every rank calls it after the run.
+job_figures gather_job_figures(const sim::simulation& s, const timings& t, comm::communicator& world) {
+    job_figures f;
+    f.synapses = world.sum(s.synapse_count());
+    f.events = world.sum(s.events_delivered());
+    f.synapse_bytes = world.sum(s.synapse_bytes());
+    const nlohmann::json mine = {{"rank", world.rank()},          {"build_s", t.build},
+                                 {"simulate_s", t.simulate},      {"communicate_s", s.communicate_seconds()},
+                                 {"synapses", s.synapse_count()}, {"synapse_bytes", s.synapse_bytes()},
+                                 {"events", s.events_delivered()}, {"peak_rss_mb", peak_rss_mb()}};
+    const std::string text = mine.dump();
+    std::vector<std::byte> all;
+    std::vector<std::size_t> offsets;
+    world.allgather(std::as_bytes(std::span(text.data(), text.size())), all, offsets);
+    for (std::size_t r = 0; r + 1 < offsets.size(); ++r)
+        f.per_rank.push_back(nlohmann::json::parse(std::string(reinterpret_cast<const char*>(all.data()) + offsets[r],
+                                                               offsets[r + 1] - offsets[r])));
+    return f;
+}
+
+nlohmann::json make_report(const config::simulation_config& c, const sim::simulation& s, const job_figures& job,
                            const std::vector<analysis::population_statistics>& stats, const timings& t,
                            const core::provenance& prov) {
     nlohmann::json r;
@@ -158,24 +112,25 @@ nlohmann::json make_report(const config::simulation_config& c, const sim::simula
     }
     r["version"] = core::version;
     r["neurons"] = s.neuron_count();
-    r["synapses"] = s.synapse_count();
+    r["synapses"] = job.synapses;
     r["spikes"] = spikes;
-    r["events"] = s.events_delivered();
+    r["events"] = job.events;
     r["rate_hz"] = rate;
     r["cv_isi"] = cv;
     r["rate_last_200ms_hz"] = window;
     r["populations"] = pops;
     r["time_s"] = {{"build", t.build}, {"simulate", t.simulate}, {"write", t.write}};
-    r["events_per_s"] = t.simulate > 0 ? static_cast<double>(s.events_delivered()) / t.simulate : 0.0;
-    r["threads"] = s.threads();
-    r["ranks"] = 1;
+    r["events_per_s"] = t.simulate > 0 ? static_cast<double>(job.events) / t.simulate : 0.0;
+    r["threads"] = s.threads();  // per rank
+    r["ranks"] = s.ranks();
+    r["per_rank"] = job.per_rank;  // build / simulate / communicate times [s], synapses, memory
     r["seed"] = c.run.seed;
     r["dt_ms"] = c.run.dt_ms;
     r["t_stop_ms"] = c.run.t_stop_ms;
     r["min_delay_ms"] = static_cast<double>(s.min_delay_steps()) * c.run.dt_ms;
-    r["synapse_bytes"] = s.synapse_bytes();
-    r["bytes_per_synapse"] = s.synapse_count() ? static_cast<double>(s.synapse_bytes()) / static_cast<double>(s.synapse_count()) : 0.0;
-    r["peak_rss_mb"] = peak_rss_mb();
+    r["synapse_bytes"] = job.synapse_bytes;
+    r["bytes_per_synapse"] = job.synapses ? static_cast<double>(job.synapse_bytes) / static_cast<double>(job.synapses) : 0.0;
+    r["peak_rss_mb"] = peak_rss_mb();  // rank 0's; per_rank has every rank's
     r["created_utc"] = prov.created_utc;
     r["command_line"] = prov.command_line;
     r["output_dir"] = c.output.dir;
@@ -185,9 +140,13 @@ nlohmann::json make_report(const config::simulation_config& c, const sim::simula
 void print_summary(const config::simulation_config& c, const sim::simulation& s, const nlohmann::json& r,
                    const std::vector<analysis::population_statistics>& stats) {
     fmt::print("\n--- spikeforge simulation ---\n");
-    fmt::print("Threads                : {}\n", s.threads());
+    if (s.ranks() > 1)
+        fmt::print("Ranks x threads        : {} x {}\n", s.ranks(), s.threads());
+    else
+        fmt::print("Threads                : {}\n", s.threads());
     fmt::print("Number of Neurons      : {}\n", s.neuron_count());
-    fmt::print("Number of Synapses     : {} ({:.1f} bytes each)\n", s.synapse_count(), r["bytes_per_synapse"].get<double>());
+    fmt::print("Number of Synapses     : {} ({:.1f} bytes each)\n", r["synapses"].get<std::uint64_t>(),
+               r["bytes_per_synapse"].get<double>());
     fmt::print("Simulated time         : {:g} ms at dt = {:g} ms, seed {}\n", c.run.t_stop_ms, c.run.dt_ms, c.run.seed);
     for (const auto& p : c.network.populations) {
         if (p.model != "iaf_cond_exp" && p.model != "iaf_psc_exp") continue;
@@ -201,7 +160,7 @@ void print_summary(const config::simulation_config& c, const sim::simulation& s,
     }
     for (const auto& p : stats)
         fmt::print("{:<23}: {:.4g} Hz (CV of ISI {:.3g}, {} spikes)\n", fmt::format("{} rate", p.name), p.rate_hz, p.cv_isi, p.spikes);
-    fmt::print("Delivered events       : {} ({:.3g} per s)\n", s.events_delivered(), r["events_per_s"].get<double>());
+    fmt::print("Delivered events       : {} ({:.3g} per s)\n", r["events"].get<std::uint64_t>(), r["events_per_s"].get<double>());
     fmt::print("Build time             : {:.4g} s\n", r["time_s"]["build"].get<double>());
     fmt::print("Simulation time        : {:.4g} s\n", r["time_s"]["simulate"].get<double>());
     fmt::print("Writing time           : {:.4g} s\n", r["time_s"]["write"].get<double>());
@@ -209,14 +168,16 @@ void print_summary(const config::simulation_config& c, const sim::simulation& s,
     fmt::print("Output                 : {}/\n", c.output.dir);
 }
 
-int run_simulate(const simulate_options& o) {
+// One rank's part of a run; rank 0 writes every output (one set of files for the job).
+int simulate_job(const simulate_options& o, comm::communicator& world) {
     config::simulation_config c = resolve_config(o);
+    const bool lead = world.rank() == 0;
     if (o.print_config) {
-        fmt::print("{}", config::to_toml(c));
+        if (lead) fmt::print("{}", config::to_toml(c));
         return 0;
     }
     const std::filesystem::path dir(c.output.dir);
-    io::check_writable_dir(dir.string());
+    if (lead) io::check_writable_dir(dir.string());
 
     core::provenance prov;
     prov.version = core::version;
@@ -229,28 +190,34 @@ int run_simulate(const simulate_options& o) {
     timings t;
     auto start = clock_type::now();
     const auto registry = models::builtin_registry();
-    sim::simulation s(c.network, c.run, registry);
+    sim::simulation s(c.network, c.run, registry, &world);
     t.build = seconds_since(start);
 
     // Spikes go to the SONATA file and the online summary; units.nwb and state.h5 when asked.
-    io::sonata_spike_writer sonata((dir / "spikes.h5").string(), prov);
+    std::unique_ptr<io::sonata_spike_writer> sonata;
     std::unique_ptr<io::nwb_units_writer> nwb;
-    if (c.output.nwb) nwb = std::make_unique<io::nwb_units_writer>((dir / "units.nwb").string(), prov);
     analysis::spike_summary summary(std::max(0.0, c.run.t_stop_ms - 200.0), c.run.t_stop_ms);
-    std::vector<core::spike_sink*> sinks{&sonata, &summary};
-    if (nwb) sinks.push_back(nwb.get());
-    core::spike_sink_fanout fanout(sinks);
-    s.attach_spike_sink(&fanout);
+    std::vector<core::spike_sink*> sinks;
     std::unique_ptr<io::state_report_writer> state;
-    if (!c.run.probes.empty()) {
-        state = std::make_unique<io::state_report_writer>((dir / "state.h5").string(), prov);
-        s.attach_state_sink(state.get());
+    if (lead) {
+        sonata = std::make_unique<io::sonata_spike_writer>((dir / "spikes.h5").string(), prov);
+        sinks = {sonata.get(), &summary};
+        if (c.output.nwb) {
+            nwb = std::make_unique<io::nwb_units_writer>((dir / "units.nwb").string(), prov);
+            sinks.push_back(nwb.get());
+        }
+        if (!c.run.probes.empty()) state = std::make_unique<io::state_report_writer>((dir / "state.h5").string(), prov);
     }
-    s.set_progress(progress_printer(!o.quiet));
+    core::spike_sink_fanout fanout(sinks);
+    if (lead) s.attach_spike_sink(&fanout);
+    if (state) s.attach_state_sink(state.get());
+    s.set_progress(progress_printer(!o.quiet && lead));
 
     start = clock_type::now();
     s.run(c.run.t_stop_ms);
     t.simulate = seconds_since(start);
+    const job_figures job = gather_job_figures(s, t, world);
+    if (!lead) return 0;
 
     start = clock_type::now();
     fanout.finish();
@@ -258,11 +225,16 @@ int run_simulate(const simulate_options& o) {
     io::write_text_atomically((dir / "config.toml").string(), provenance_comment(prov) + prov.config_toml);
     t.write = seconds_since(start);
     const auto stats = summary.statistics(c.run.t_stop_ms);
-    nlohmann::json report = make_report(c, s, stats, t, prov);
+    nlohmann::json report = make_report(c, s, job, stats, t, prov);
     io::write_text_atomically((dir / "report.json").string(), report.dump(2) + "\n");
     if (!o.quiet) print_summary(c, s, report, stats);
     if (o.report) return report_after_simulation(dir, o.quiet);
     return 0;
+}
+
+int run_simulate(const simulate_options& o) {
+    const std::unique_ptr<comm::communicator> world = comm::world();
+    return run_as_job(*world, [&] { return simulate_job(o, *world); });
 }
 
 }  // namespace
@@ -281,24 +253,9 @@ command_runner add_simulate(CLI::App& app, int argc, char** argv) {
         "  spikeforge simulate                                    # 4000 neurons, 1 s -> out/vogels-abbott\n"
         "  spikeforge simulate --variant cuba --n 10000 --threads 2 --record-v exc:0,1 --format nwb\n"
         "  spikeforge simulate --print-config > va.toml && spikeforge simulate va.toml --t-stop 2000");
-    cmd->add_option("config", o->config_path, "TOML config file (see docs/config.md); dump one with --print-config")
-        ->check(CLI::ExistingFile);
-    cmd->add_option("--model", o->model,
-                    "built-in network: vogels-abbott (default when no config is given), microcircuit (Potjans & "
-                    "Diesmann 2014, full scale), multi-area (Schmidt et al. 2018, scale 0.005)");
-    cmd->add_option("--scale", o->scale, "microcircuit / multi-area: scale of N and K in (0, 1] (weights and DC compensated)");
-    cmd->add_option("--areas", o->areas, "multi-area: areas to simulate, e.g. V1,V2,FEF (default all 32)");
-    cmd->add_flag("--dc-input", o->dc_input, "microcircuit: DC current of the same mean instead of Poisson input");
-    cmd->add_option("--variant", o->variant, "vogels-abbott variant: coba (iaf_cond_exp, default) or cuba (iaf_psc_exp)");
-    cmd->add_option("--n", o->n, "vogels-abbott: number of neurons, 80 % excitatory (default 4000)");
-    cmd->add_option("--pconn", o->pconn, "vogels-abbott: connection probability in [0, 1] (default 0.02)");
-    cmd->add_option("--stimulus", o->stimulus,
-                    "vogels-abbott kick-off: drive (default: every neuron gets its own 200 Hz Poisson train of "
-                    "excitatory weight for the first 50 ms), kick (the seed notebook's 20 Poisson sources at 10 Hz for "
-                    "50 ms, p 0.01, 100 nS) or none (random initial V only)");
+    add_network_options(cmd, *o);
     cmd->add_option("--t-stop", o->t_stop, "simulated time [ms] (default 1000)");
     cmd->add_option("--dt", o->dt, "time step [ms] (default 0.1)");
-    cmd->add_option("--threads", o->threads, "worker threads (results are identical for any count; default 1)");
     cmd->add_option("--seed", o->seed, "random seed: network, initial values and inputs (default 1)");
     cmd->add_option("--out", o->out, "output directory (default out/<model> or out/<config name>)");
     cmd->add_option("--format", o->formats, "extra output: nwb (units.nwb, spike times in s); sonata is always written");

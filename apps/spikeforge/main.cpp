@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
         {"stats", sf::cli::add_stats(app)},
         {"braingrid", sf::cli::add_braingrid(app)},
         {"pile", sf::cli::add_pile(app)},
+        {"plan", sf::cli::add_plan(app)},
     };
     try {
         app.parse(argc, argv);

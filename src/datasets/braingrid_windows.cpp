@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/permutation.hpp"
 #include "core/rng.hpp"
 #include "datasets/braingrid_table.hpp"
 #include "datasets/output_file.hpp"
@@ -281,11 +282,8 @@ void append_line(std::string& line, const std::vector<std::int64_t>& values, std
 
 // Fisher-Yates over rows 0..n-1 with the seed's own stream for this window size.
 std::vector<std::uint64_t> shuffled_rows(std::uint64_t n, std::uint64_t seed, std::uint32_t w) {
-    std::vector<std::uint64_t> order(n);
-    for (std::uint64_t r = 0; r < n; ++r) order[r] = r;
     core::rng_stream rng(seed, {core::stream_purpose::dataset_shuffle, w, 0});
-    for (std::uint64_t r = n; r > 1; --r) std::swap(order[r - 1], order[rng.below(r)]);
-    return order;
+    return core::random_permutation(n, rng);
 }
 
 // temp_<w>.csv and space_<w>.csv from one size's records: the notebook's stacking (all

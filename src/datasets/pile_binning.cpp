@@ -31,32 +31,90 @@ std::uint64_t bin_of(double t, double bin_s, std::uint64_t n_edges) {
 
 }  // namespace
 
-binned_session bin_session(std::span<const std::uint64_t> offsets, std::span<const double> times_s, double bin_s) {
+namespace {
+
+// units x bins of a session, checked; bins = 0 for a session without spikes.
+struct session_extent {
+    std::uint32_t units = 0;
+    std::uint64_t n_edges = 0, bins = 0;
+};
+
+session_extent extent_of(std::span<const std::uint64_t> offsets, std::span<const double> times_s, double bin_s) {
     if (!(bin_s > 0) || !std::isfinite(bin_s)) throw core::config_error(fmt::format("--bin-ms: must be > 0 (got {} s)", bin_s));
-    binned_session out;
-    out.units = static_cast<std::uint32_t>(offsets.empty() ? 0 : offsets.size() - 1);
-    if (times_s.empty()) return out;
+    session_extent e;
+    e.units = static_cast<std::uint32_t>(offsets.empty() ? 0 : offsets.size() - 1);
+    if (times_s.empty()) return e;
     const double max_t = *std::max_element(times_s.begin(), times_s.end());
-    const std::uint64_t n_edges = arange_length(max_t, bin_s);
-    if (n_edges < 2) return out;
-    out.bins = n_edges - 1;
-    if (static_cast<double>(out.units) * static_cast<double>(out.bins) > 1099511627776.0)
-        throw core::input_error(fmt::format("{} units x {} bins of {} s: too many tokens for one session", out.units,
-                                            out.bins, bin_s));
-    std::vector<std::uint32_t> wide(out.bins);  // one unit's exact counts
-    out.counts.assign(static_cast<std::size_t>(out.units) * out.bins, 0);
-    for (std::uint32_t u = 0; u < out.units; ++u) {
-        std::fill(wide.begin(), wide.end(), 0u);
+    e.n_edges = arange_length(max_t, bin_s);
+    if (e.n_edges < 2) return e;
+    e.bins = e.n_edges - 1;
+    if (static_cast<double>(e.units) * static_cast<double>(e.bins) > 1099511627776.0)
+        throw core::input_error(fmt::format("{} units x {} bins of {} s: too many tokens for one session", e.units,
+                                            e.bins, bin_s));
+    return e;
+}
+
+// Counts every spike of every unit into cell(u, k) (a uint8_t&) in place: a bin already at 255
+// records its overflow apart (saturation is rare), so no wide buffer is filled and narrowed.
+// Returns the number of saturated unit-bins.
+template <class Cell>
+std::uint64_t count_spikes(std::span<const std::uint64_t> offsets, std::span<const double> times_s, double bin_s,
+                           const session_extent& e, Cell&& cell) {
+    std::uint64_t saturated_bins = 0;
+    std::vector<std::uint64_t> saturated;  // bins of the current unit that went past 255
+    for (std::uint32_t u = 0; u < e.units; ++u) {
+        saturated.clear();
         for (std::uint64_t i = offsets[u]; i < offsets[u + 1]; ++i) {
-            const std::uint64_t k = bin_of(times_s[i], bin_s, n_edges);
-            if (k < out.bins) ++wide[k];
+            const std::uint64_t k = bin_of(times_s[i], bin_s, e.n_edges);
+            if (k >= e.bins) continue;
+            std::uint8_t& c = cell(u, k);
+            if (c != 255)
+                ++c;
+            else
+                saturated.push_back(k);
         }
-        std::uint8_t* row = out.counts.data() + static_cast<std::size_t>(u) * out.bins;
-        for (std::uint64_t k = 0; k < out.bins; ++k) {
-            out.saturated_bins += wide[k] > 255;
-            row[k] = static_cast<std::uint8_t>(std::min<std::uint32_t>(wide[k], 255));
-        }
+        std::sort(saturated.begin(), saturated.end());
+        saturated_bins += static_cast<std::uint64_t>(std::unique(saturated.begin(), saturated.end()) - saturated.begin());
     }
+    return saturated_bins;
+}
+
+}  // namespace
+
+binned_session bin_session(std::span<const std::uint64_t> offsets, std::span<const double> times_s, double bin_s) {
+    const session_extent e = extent_of(offsets, times_s, bin_s);
+    binned_session out;
+    out.units = e.units;
+    out.bins = e.bins;
+    if (e.bins == 0) return out;
+    out.counts.assign(static_cast<std::size_t>(out.units) * out.bins, 0);
+    out.saturated_bins = count_spikes(offsets, times_s, bin_s, e, [&](std::uint32_t u, std::uint64_t k) -> std::uint8_t& {
+        return out.counts[static_cast<std::size_t>(u) * out.bins + k];
+    });
+    return out;
+}
+
+binned_segments bin_session_segments(std::span<const std::uint64_t> offsets, std::span<const double> times_s,
+                                     double bin_s, std::uint64_t max_tokens) {
+    const session_extent e = extent_of(offsets, times_s, bin_s);
+    binned_segments out;
+    out.units = e.units;
+    out.bins = e.bins;
+    out.bounds = segment_bounds(e.units, e.bins, max_tokens);
+    const std::size_t n = out.bounds.size() - 1;
+    out.counts.resize(n);
+    for (std::size_t s = 0; s < n; ++s)
+        out.counts[s].assign(static_cast<std::size_t>(e.units) * (out.bounds[s + 1] - out.bounds[s]), 0);
+    if (e.bins == 0) return out;
+    // Spike times ascend within a unit, so the segment of the next spike is found from the last.
+    std::size_t seg = 0;
+    std::uint32_t last_unit = 0;
+    out.saturated_bins = count_spikes(offsets, times_s, bin_s, e, [&](std::uint32_t u, std::uint64_t k) -> std::uint8_t& {
+        if (u != last_unit || k < out.bounds[seg]) seg = 0, last_unit = u;
+        while (k >= out.bounds[seg + 1]) ++seg;
+        const std::uint64_t width = out.bounds[seg + 1] - out.bounds[seg];
+        return out.counts[seg][static_cast<std::size_t>(u) * width + (k - out.bounds[seg])];
+    });
     return out;
 }
 

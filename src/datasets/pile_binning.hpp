@@ -31,6 +31,19 @@ std::uint64_t arange_length(double max_t_s, double bin_s);
 // and core::input_error when the bins would not fit in memory (units x bins > 2^40).
 binned_session bin_session(std::span<const std::uint64_t> offsets, std::span<const double> times_s, double bin_s);
 
+// The session's counts as its segments (segment_bounds for max_tokens), each a units x
+// (bounds[s+1] - bounds[s]) matrix: the column blocks of bin_session's matrix, counted in place
+// (the whole matrix is never made). `bins` and `saturated_bins` as bin_session's.
+struct binned_segments {
+    std::uint32_t units = 0;
+    std::uint64_t bins = 0;
+    std::uint64_t saturated_bins = 0;
+    std::vector<std::uint64_t> bounds;               // segments + 1 entries
+    std::vector<std::vector<std::uint8_t>> counts;   // per segment, units x its bins, row-major
+};
+binned_segments bin_session_segments(std::span<const std::uint64_t> offsets, std::span<const double> times_s,
+                                     double bin_s, std::uint64_t max_tokens);
+
 // Sessions over max_tokens (units x bins) are split along time into ceil(tokens / max_tokens)
 // segments of equal length (np.array_split: the first bins % n segments one bin longer), every
 // segment with all units. Returns the first bin of each segment and one past the last.

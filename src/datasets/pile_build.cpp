@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -72,17 +73,11 @@ std::vector<pile_session> resolve_pile_inputs(const std::vector<std::string>& in
 
 std::vector<pile_row> session_rows(const pile_session& s, const pile_build_options& o, pile_session_result& r) {
     const io::nwb_spike_times t = io::read_nwb_spike_times(s.path);
-    const binned_session b = bin_session(t.offsets, t.times_s, o.bin_ms / 1000.0);
-    const std::vector<std::uint64_t> bounds = segment_bounds(b.units, b.bins, o.max_tokens);
+    binned_segments b = bin_session_segments(t.offsets, t.times_s, o.bin_ms / 1000.0, o.max_tokens);
     std::vector<pile_row> rows;
-    for (std::size_t k = 0; k + 1 < bounds.size(); ++k) {
-        pile_row row{s.subject_id, s.session_id, fmt::format("segment_{}", k), b.units, bounds[k + 1] - bounds[k], {}};
-        row.counts.resize(static_cast<std::size_t>(row.units) * row.bins);
-        for (std::uint32_t u = 0; u < b.units; ++u)
-            std::copy_n(b.counts.begin() + static_cast<std::ptrdiff_t>(u * b.bins + bounds[k]), row.bins,
-                        row.counts.begin() + static_cast<std::ptrdiff_t>(u * row.bins));
-        rows.push_back(std::move(row));
-    }
+    for (std::size_t k = 0; k < b.counts.size(); ++k)
+        rows.push_back({s.subject_id, s.session_id, fmt::format("segment_{}", k), b.units, b.bounds[k + 1] - b.bounds[k],
+                        std::move(b.counts[k]), {}});
     r.rows = rows.size();
     r.units = b.units;
     r.bins = b.bins;
@@ -146,18 +141,24 @@ pile_session_result build_one(const pile_session& s, const fs::path& out, const 
     r.session = s;
     try {
         r.bytes = fs::file_size(s.path);
-        r.crc32 = io::file_crc32(s.path);
         const auto it = earlier.find(s.path);
-        if (it != earlier.end() && it->second.crc32 == r.crc32 && it->second.bytes == r.bytes &&
-            fs::exists(out / it->second.shard)) {
-            r = it->second;
-            r.status = "skipped";
-            return r;
+        const bool maybe_built = it != earlier.end() && it->second.bytes == r.bytes && fs::exists(out / it->second.shard);
+        if (maybe_built) {
+            r.crc32 = io::file_crc32(s.path);
+            if (it->second.crc32 == r.crc32) {
+                r = it->second;
+                r.status = "skipped";
+                return r;
+            }
         }
+        // A session to build: its checksum is computed by a second thread meanwhile.
+        std::future<std::uint32_t> crc;
+        if (!maybe_built) crc = std::async(std::launch::async, [&] { return io::file_crc32(s.path); });
         const std::vector<pile_row> rows = session_rows(s, o, r);
         r.shard = shard_path(s).string();
         fs::create_directories((out / r.shard).parent_path());
         write_shard(out / r.shard, rows);
+        if (crc.valid()) r.crc32 = crc.get();
         r.status = "done";
     } catch (const std::exception& e) {
         r.status = "failed";
@@ -177,19 +178,22 @@ fs::path fragment(const fs::path& out, int w) { return out / fmt::format(".manif
 
 }  // namespace
 
-std::vector<pile_session_result> build_pile(const std::vector<pile_session>& sessions, const fs::path& out,
-                                            const pile_build_options& o, const shard_writer& write_shard) {
-    if (o.workers < 1) throw core::config_error("--workers: must be >= 1");
-    fs::create_directories(out);
-    const std::map<std::string, pile_session_result> earlier = earlier_results(out);
-    const auto work = [&](int w) {
-        std::vector<pile_session_result> mine;
-        for (std::size_t i = static_cast<std::size_t>(w); i < sessions.size(); i += static_cast<std::size_t>(o.workers)) {
-            mine.push_back(build_one(sessions[i], out, o, write_shard, earlier));
-            write_results(fragment(out, w), mine, o);  // progress survives a kill
-        }
-        return mine;
-    };
+namespace {
+
+// Runs worker `w` of `workers` in this process: its sessions, with its fragment after each.
+void run_worker(int w, int workers, const std::vector<pile_session>& sessions, const fs::path& out,
+                const pile_build_options& o, const shard_writer& write_shard,
+                const std::map<std::string, pile_session_result>& earlier) {
+    std::vector<pile_session_result> mine;
+    for (std::size_t i = static_cast<std::size_t>(w); i < sessions.size(); i += static_cast<std::size_t>(workers)) {
+        mine.push_back(build_one(sessions[i], out, o, write_shard, earlier));
+        write_results(fragment(out, w), mine, o);  // progress survives a kill
+    }
+}
+
+// Workers 1..W-1 as forked processes, worker 0 in this one; returns when all are done.
+void run_local_workers(const std::vector<pile_session>& sessions, const fs::path& out, const pile_build_options& o,
+                       const shard_writer& write_shard, const std::map<std::string, pile_session_result>& earlier) {
     std::vector<pid_t> children;
     for (int w = 1; w < o.workers; ++w) {
         const pid_t pid = ::fork();
@@ -197,7 +201,7 @@ std::vector<pile_session_result> build_pile(const std::vector<pile_session>& ses
         if (pid == 0) {
             int code = 0;
             try {
-                work(w);
+                run_worker(w, o.workers, sessions, out, o, write_shard, earlier);
             } catch (...) {
                 code = 1;
             }
@@ -206,8 +210,30 @@ std::vector<pile_session_result> build_pile(const std::vector<pile_session>& ses
         }
         children.push_back(pid);
     }
-    work(0);
+    run_worker(0, o.workers, sessions, out, o, write_shard, earlier);
     for (const pid_t pid : children) ::waitpid(pid, nullptr, 0);
+}
+
+}  // namespace
+
+std::vector<pile_session_result> build_pile(const std::vector<pile_session>& sessions, const fs::path& out,
+                                            const pile_build_options& o, const shard_writer& write_shard,
+                                            comm::communicator& world) {
+    if (o.workers < 1) throw core::config_error("--workers: must be >= 1");
+    if (world.size() > 1 && o.workers > 1)
+        throw core::config_error(fmt::format("--workers {} under MPI: the {} ranks are the workers; start more ranks instead",
+                                             o.workers, world.size()));
+    const int workers = world.size() > 1 ? world.size() : o.workers;
+    if (world.rank() == 0) fs::create_directories(out);
+    world.barrier();
+    const std::map<std::string, pile_session_result> earlier = earlier_results(out);
+    world.barrier();  // every rank has read the earlier results before any writes a fragment
+    if (world.size() > 1)
+        run_worker(world.rank(), workers, sessions, out, o, write_shard, earlier);
+    else
+        run_local_workers(sessions, out, o, write_shard, earlier);
+    world.barrier();
+    if (world.rank() != 0) return {};
     // Merge in session order from the fragments; a session a dead worker never reported is failed.
     std::map<std::string, pile_session_result> by_path = earlier_results(out);
     std::vector<pile_session_result> results;
@@ -220,7 +246,7 @@ std::vector<pile_session_result> build_pile(const std::vector<pile_session>& ses
             r.session = s;
             r.status = "failed";
             r.error = "not built (its worker stopped before reaching it)";
-            for (int w = 0; w < o.workers; ++w) {
+            for (int w = 0; w < workers; ++w) {
                 std::ifstream in(fragment(out, w));
                 if (!in) continue;
                 try {
@@ -234,7 +260,8 @@ std::vector<pile_session_result> build_pile(const std::vector<pile_session>& ses
         }
     }
     write_results(out / "manifest.json", results, o);
-    for (int w = 0; w < o.workers; ++w) fs::remove(fragment(out, w));
+    for (const auto& e : fs::directory_iterator(out))  // this run's fragments and any of earlier runs
+        if (e.path().filename().string().starts_with(".manifest.worker")) fs::remove(e.path());
     return results;
 }
 

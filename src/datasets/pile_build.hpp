@@ -2,7 +2,8 @@
 //
 // Inputs: NWB files, folders laid out as <subject>/<session>.nwb (what `dandi download` makes),
 // or a manifest file listing paths (one per line). Sessions are sorted by path and numbered; with
-// W workers, worker w builds sessions i with i % W == w (deterministic, no data exchanged).
+// W workers (local processes or MPI ranks), worker w builds sessions i with i % W == w
+// (deterministic, no data exchanged).
 // Each session becomes one shard OUT/<subject>/<session>.parquet holding its segments as rows
 // (fields spike_counts, subject_id, session_id, segment_id), written atomically; sessions are at
 // most a few hundred MB, so shards stay under the ~1 GB of the issue. A shard is a function of
@@ -18,7 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "comm/communicator.hpp"
 #include "datasets/pile_binning.hpp"
+#include "datasets/pile_dataset.hpp"
 
 namespace sf::datasets {
 
@@ -28,25 +31,14 @@ struct pile_session {
     std::string session_id;  // file name without extension
 };
 
-// One row of the dataset: a segment of a session.
-struct pile_row {
-    std::string subject_id, session_id, segment_id;  // segment_id: "segment_<i>"
-    std::uint32_t units = 0;
-    std::uint64_t bins = 0;
-    std::vector<std::uint8_t> counts;  // units x bins
-};
-
-// Writes one session's rows as a Parquet shard at `path` (atomically).
+// Writes one session's rows as a shard at `path` (atomically); pile build uses write_pile_shard
+// (pile_dataset.hpp), tests pass their own.
 using shard_writer = std::function<void(const std::filesystem::path& path, const std::vector<pile_row>& rows)>;
-
-// The shard writer of `pile build`: Parquet (io/parquet), zstd, one row group, columns spike_counts
-// (list<list<uint8>>), subject_id, session_id, segment_id (strings); deterministic bytes.
-void write_pile_shard(const std::filesystem::path& path, const std::vector<pile_row>& rows);
 
 struct pile_build_options {
     double bin_ms = 20.0;
     std::uint64_t max_tokens = 10'000'000;
-    int workers = 1;  // local processes
+    int workers = 1;  // local processes (under MPI: 1 per rank, the ranks are the workers)
 };
 
 struct pile_session_result {
@@ -66,9 +58,13 @@ std::vector<pile_session> resolve_pile_inputs(const std::vector<std::string>& in
 // The rows of one session (segments in time order).
 std::vector<pile_row> session_rows(const pile_session& s, const pile_build_options& o, pile_session_result& result);
 
-// Builds every session (in `workers` processes), writes OUT/manifest.json, returns the results in
-// session order. A failing session is recorded and the others continue.
+// Builds every session, writes OUT/manifest.json, returns the results in session order. A failing
+// session is recorded and the others continue. Workers: `o.workers` local processes, or with a
+// communicator of R > 1 ranks, the ranks (rank r builds sessions i with i % R == r; nothing but a
+// barrier goes over MPI: results meet in OUT's fragments) and only rank 0 writes the manifest and
+// gets the results (the other ranks get an empty list).
 std::vector<pile_session_result> build_pile(const std::vector<pile_session>& sessions, const std::filesystem::path& out,
-                                            const pile_build_options& o, const shard_writer& write_shard);
+                                            const pile_build_options& o, const shard_writer& write_shard,
+                                            comm::communicator& world);
 
 }  // namespace sf::datasets

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -131,5 +132,25 @@ struct rate_grid_options {
 // y range from 0 and the time axis shared. Throws core::config_error for no panel or all empty.
 void plot_rate_grid(const std::vector<analysis::population_rate>& panels, const rate_grid_options& options,
                     const std::filesystem::path& out, image_format format);
+
+// --- Count matrices (neural-pile rows and motifs, `spikeforge pile raster|motifs`) ----------
+
+struct count_matrix_panel {
+    std::span<const std::uint8_t> counts;  // rows x cols, row-major (row 0 drawn at the bottom)
+    std::size_t rows = 0, cols = 0;
+    std::string title;
+};
+struct matrix_grid_options {
+    std::string title, x_label, y_label;
+    int columns = 0;       // panels per grid row; 0: ceil(sqrt(panels))
+    double vmax = 0;       // count at the top of the colour map; 0: each panel's largest (at least 1)
+    bool axes = true;      // frame, ticks and labels around each panel
+    int panel_width_px = 420, panel_height_px = 260;
+};
+// Panels in a grid (row-major), each an image of its counts in the viridis map from 0 to vmax;
+// a matrix larger than its panel is reduced by the largest count per pixel (spikes stay visible).
+// Throws core::config_error when there is no panel or a panel's counts do not match its size.
+void plot_count_matrices(const std::vector<count_matrix_panel>& panels, const matrix_grid_options& options,
+                         const std::filesystem::path& out, image_format format);
 
 }  // namespace sf::plot

@@ -9,6 +9,8 @@
 #include "sim/spin_barrier.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstring>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -18,8 +20,9 @@ namespace sf::sim {
 
 namespace {
 
-// [begin, end) of a population's neurons owned by `thread` (contiguous slices, in thread order,
-// so that concatenating the threads' spikes keeps the gid order).
+// [begin, end) of a population's neurons owned by worker `thread` of `threads` (contiguous slices,
+// in worker order, so that concatenating the workers' spikes keeps the gid order). Under MPI the
+// workers are rank x threads + thread of ranks x threads.
 struct slice {
     std::size_t begin = 0, end = 0;
 };
@@ -128,6 +131,7 @@ struct probe_slot {
     core::state_probe info;
     const std::vector<double>* field = nullptr;
     std::vector<double> buffer[2];        // per epoch parity: rows x nodes
+    std::vector<int> owner;               // per node: the rank whose workers own it
 };
 
 struct simulation::impl {
@@ -136,7 +140,19 @@ struct simulation::impl {
     std::vector<projection_slot> projections;
     std::vector<stimulus_slot> stimuli;
     std::vector<probe_slot> probes;
-    int threads = 1;
+    int threads = 1;  // of this rank
+    // The job's processes (DESIGN.md §3): rank `rank` of `ranks` runs workers rank x threads + t.
+    comm::communicator* world = nullptr;
+    std::unique_ptr<comm::communicator> local_world;
+    int rank = 0, ranks = 1;
+    int worker(int thread) const { return rank * threads + thread; }
+    int workers() const { return ranks * threads; }
+    // With ranks > 1: the epoch's spikes of the whole network, [parity][population][step in
+    // epoch] (rank order = gid order), and the exchange's reused buffers.
+    std::vector<std::vector<spike_list>> global_spikes[2];
+    std::vector<std::byte> send_buffer, received;
+    std::vector<std::size_t> received_offsets;
+    double communicate_s = 0;  // wall time in exchanges [s]
     std::int64_t min_delay = 1, max_delay = 1, ring_size = 2;
     std::int64_t step = 0;  // next step to compute
     // spikes[parity][thread][population][step in epoch]: local ids that fired
@@ -170,13 +186,29 @@ struct simulation::impl {
     std::uint64_t deliver_spikes(int thread, projection_slot& proj, const std::vector<std::uint32_t>& sources,
                                  std::int64_t s);
     void record_epoch(std::int64_t e0, std::int64_t n, int parity);
+    void exchange_epoch(std::int64_t e0, std::int64_t n, int parity);
+    void exchange_probes(std::int64_t e0, std::int64_t n, int parity);
+    // Calls f(list) for the spike lists of population p at step k of the epoch, in gid order.
+    template <class F>
+    void for_each_spike_list(int parity, std::size_t p, std::int64_t k, F&& f) const {
+        if (ranks > 1) return f(global_spikes[parity][p][static_cast<std::size_t>(k)]);
+        for (int u = 0; u < threads; ++u) f(spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)]);
+    }
     void sample_probes(std::size_t population, slice part, std::int64_t s, std::int64_t e0, int parity);
     void start_sinks();
 };
 
-simulation::simulation(const network_spec& network, const run_spec& run, const model_registry& registry)
+simulation::simulation(const network_spec& network, const run_spec& run, const model_registry& registry,
+                       comm::communicator* world)
     : impl_(std::make_unique<impl>()) {
     impl_->run_cfg = run;
+    if (world == nullptr) {
+        impl_->local_world = comm::local_communicator();
+        world = impl_->local_world.get();
+    }
+    impl_->world = world;
+    impl_->rank = world->rank();
+    impl_->ranks = world->size();
     impl_->build(network, registry);
 }
 
@@ -292,7 +324,7 @@ void simulation::impl::build_projections(const network_spec& net) {
         max_receptors = std::max(max_receptors, p.model->receptors().size());
         p.queues.resize(static_cast<std::size_t>(threads));
         for (int t = 0; t < threads; ++t) {
-            const slice own = slice_of(p.size, t, threads);
+            const slice own = slice_of(p.size, worker(t), workers());
             auto& q = p.queues[static_cast<std::size_t>(t)];
             q.first = own.begin;
             q.blocks = (own.end - own.begin + block_size - 1) / block_size;
@@ -316,7 +348,7 @@ void simulation::impl::build_thread_tables(int thread, const std::vector<connect
         auto& proj = projections[j];
         const auto& ctx = contexts[j];
         auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
-        const slice own = slice_of(pops[proj.target].size, thread, threads);
+        const slice own = slice_of(pops[proj.target].size, worker(thread), workers());
         table.offsets.assign(ctx.n_source + 1, 0);
         for (std::size_t t = own.begin; t < own.end; ++t)
             for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) { ++table.offsets[s + 1]; });
@@ -433,6 +465,11 @@ void simulation::impl::build_probes() {
         probe.info = {p, pops[p].name, spec.field, std::string(model.field_unit(spec.field)), spec.nodes, interval};
         const std::size_t rows = static_cast<std::size_t>(min_delay / interval + 1);
         for (auto& b : probe.buffer) b.assign(rows * spec.nodes.size(), 0.0);
+        for (auto node : spec.nodes) {
+            int w = 0;
+            while (slice_of(pops[p].size, w, workers()).end <= node) ++w;
+            probe.owner.push_back(w / threads);
+        }
         probes.push_back(std::move(probe));
     }
 }
@@ -496,6 +533,15 @@ void simulation::impl::run_thread(int thread, std::int64_t first_step, std::int6
             barrier.request_stop();
         }
         if (barrier.arrive_and_wait()) return;
+        if (ranks > 1) {  // thread 0 exchanges the epoch's spikes and samples with the other ranks
+            try {
+                if (thread == 0) exchange_epoch(e0, n, parity);
+            } catch (...) {
+                failure = std::current_exception();
+                barrier.request_stop();
+            }
+            if (barrier.arrive_and_wait()) return;
+        }
         try {
             if (thread == 0) {
                 record_epoch(e0, n, parity);
@@ -521,7 +567,7 @@ void simulation::impl::update_epoch(int thread, std::int64_t e0, std::int64_t n,
     for (std::size_t p = 0; p < pops.size(); ++p) {
         auto& pop = pops[p];
         auto& queue = pop.queues[static_cast<std::size_t>(thread)];
-        const slice own = slice_of(pop.size, thread, threads);
+        const slice own = slice_of(pop.size, worker(thread), workers());
         const std::size_t receptors = pop.model->receptors().size();
         inputs.resize(receptors);
         for (std::size_t r = 0; r < receptors; ++r) inputs[r] = scratch + r * block_size;
@@ -635,10 +681,7 @@ void simulation::impl::deliver_epoch(int thread, std::int64_t e0, std::int64_t n
         for (std::size_t p = 0; p < pops.size(); ++p) {
             if (pops[p].outgoing.empty()) continue;
             sources.clear();  // the step's spikes of population p, in gid order
-            for (int u = 0; u < threads; ++u) {
-                const auto& list = spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)];
-                sources.insert(sources.end(), list.begin(), list.end());
-            }
+            for_each_spike_list(parity, p, k, [&](const spike_list& list) { sources.insert(sources.end(), list.begin(), list.end()); });
             for (std::size_t j : pops[p].outgoing) events += deliver_spikes(thread, projections[j], sources, s);
         }
     }
@@ -700,11 +743,12 @@ void simulation::impl::record_epoch(std::int64_t e0, std::int64_t n, int parity)
         steps.clear();
         nodes.clear();
         for (std::int64_t k = 0; k < n; ++k)
-            for (int u = 0; u < threads; ++u)
-                for (std::uint32_t id : spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)]) {
+            for_each_spike_list(parity, p, k, [&](const spike_list& list) {
+                for (std::uint32_t id : list) {
                     steps.push_back(e0 + k + 1);  // a spike of step s happens at t = (s+1) dt
                     nodes.push_back(id);
                 }
+            });
         pops[p].spikes += nodes.size();
         if (spike_sink && pops[p].record_spikes && !nodes.empty()) spike_sink->write_spikes(p, steps, nodes);
     }
@@ -720,11 +764,82 @@ void simulation::impl::record_epoch(std::int64_t e0, std::int64_t n, int parity)
     }
 }
 
+// The epoch's spikes of this rank's workers (worker order = gid order), per population and step
+// as (count, ids), are gathered from every rank; concatenated in rank order they are the
+// network's spikes in gid order, the same lists a single process makes.
+void simulation::impl::exchange_epoch(std::int64_t e0, std::int64_t n, int parity) {
+    const auto start = std::chrono::steady_clock::now();
+    send_buffer.clear();
+    const auto put = [&](const void* data, std::size_t bytes) {
+        const auto* b = static_cast<const std::byte*>(data);
+        send_buffer.insert(send_buffer.end(), b, b + bytes);
+    };
+    for (std::size_t p = 0; p < pops.size(); ++p)
+        for (std::int64_t k = 0; k < n; ++k) {
+            std::uint32_t count = 0;
+            for (int u = 0; u < threads; ++u) count += static_cast<std::uint32_t>(spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)].size());
+            put(&count, sizeof count);
+            for (int u = 0; u < threads; ++u) {
+                const auto& list = spikes[parity][static_cast<std::size_t>(u)][p][static_cast<std::size_t>(k)];
+                put(list.data(), list.size() * sizeof(std::uint32_t));
+            }
+        }
+    world->allgather(send_buffer, received, received_offsets);
+    auto& global = global_spikes[parity];
+    global.resize(pops.size());
+    for (auto& per_pop : global) {
+        per_pop.resize(static_cast<std::size_t>(epoch_steps()));
+        for (auto& list : per_pop) list.clear();
+    }
+    for (int r = 0; r < ranks; ++r) {
+        const std::byte* at = received.data() + received_offsets[static_cast<std::size_t>(r)];
+        for (std::size_t p = 0; p < pops.size(); ++p)
+            for (std::int64_t k = 0; k < n; ++k) {
+                std::uint32_t count = 0;
+                std::memcpy(&count, at, sizeof count);
+                at += sizeof count;
+                auto& list = global[p][static_cast<std::size_t>(k)];
+                const std::size_t old = list.size();
+                list.resize(old + count);
+                std::memcpy(list.data() + old, at, count * sizeof(std::uint32_t));
+                at += count * sizeof(std::uint32_t);
+            }
+    }
+    exchange_probes(e0, n, parity);
+    communicate_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// Samples of the epoch: each rank holds its own nodes' values; every rank's buffers are gathered
+// and each node's column is taken from its owner, so rank 0 writes what one process would.
+void simulation::impl::exchange_probes(std::int64_t, std::int64_t, int parity) {
+    if (probes.empty()) return;
+    send_buffer.clear();
+    for (const auto& probe : probes) {
+        const auto* b = reinterpret_cast<const std::byte*>(probe.buffer[parity].data());
+        send_buffer.insert(send_buffer.end(), b, b + probe.buffer[parity].size() * sizeof(double));
+    }
+    world->allgather(send_buffer, received, received_offsets);
+    std::size_t at = 0;  // offset of the probe's buffer within one rank's bytes
+    for (auto& probe : probes) {
+        auto& buffer = probe.buffer[parity];
+        const std::size_t width = probe.info.nodes.size(), rows = buffer.size() / width;
+        for (std::size_t c = 0; c < width; ++c) {
+            const std::byte* from = received.data() + received_offsets[static_cast<std::size_t>(probe.owner[c])] + at;
+            for (std::size_t row = 0; row < rows; ++row)
+                std::memcpy(&buffer[row * width + c], from + (row * width + c) * sizeof(double), sizeof(double));
+        }
+        at += buffer.size() * sizeof(double);
+    }
+}
+
 double simulation::time_ms() const { return static_cast<double>(impl_->step) * impl_->run_cfg.dt_ms; }
 double simulation::dt_ms() const { return impl_->run_cfg.dt_ms; }
 std::int64_t simulation::min_delay_steps() const { return impl_->min_delay; }
 std::int64_t simulation::max_delay_steps() const { return impl_->max_delay; }
 int simulation::threads() const { return impl_->threads; }
+int simulation::rank() const { return impl_->rank; }
+int simulation::ranks() const { return impl_->ranks; }
+double simulation::communicate_seconds() const { return impl_->communicate_s; }
 
 std::uint64_t simulation::neuron_count() const {
     std::uint64_t n = 0;

@@ -11,9 +11,12 @@
 // (2) spikes are gathered in the canonical order (step, gid); (3) every thread delivers them
 // to its own targets. Because a spike can only arrive min_delay steps later, the epoch never
 // needs its own spikes. The canonical order plus per-gid random streams make the output
-// bit-identical for any thread count.
+// bit-identical for any thread count. Under MPI, rank r runs workers r x T .. r x T + T - 1 of
+// R x T and step (2) gathers every rank's spikes (one collective per epoch); the output is the
+// same for any R and T.
 #pragma once
 
+#include "comm/communicator.hpp"
 #include "core/recording.hpp"
 #include "sim/model_registry.hpp"
 #include "sim/network_spec.hpp"
@@ -45,7 +48,12 @@ struct synapse_list {
 class simulation {
 public:
     // Validates and builds everything; throws core::config_error naming the offending key.
-    simulation(const network_spec& network, const run_spec& run, const model_registry& registry);
+    // `world`: the job's processes (nullptr = this process alone). Under MPI every rank builds
+    // the same simulation object with its own share of the targets (run.threads workers each)
+    // and only the synapses onto them; run() exchanges spikes once per epoch. Spikes and samples
+    // reach the sinks of every rank; attach them on rank 0 only for one set of outputs.
+    simulation(const network_spec& network, const run_spec& run, const model_registry& registry,
+               comm::communicator* world = nullptr);
     ~simulation();
     simulation(const simulation&) = delete;
     simulation& operator=(const simulation&) = delete;
@@ -63,9 +71,13 @@ public:
     double dt_ms() const;
     std::int64_t min_delay_steps() const;
     std::int64_t max_delay_steps() const;
-    int threads() const;
+    int threads() const;                // of this rank
+    int rank() const;
+    int ranks() const;
+    double communicate_seconds() const;  // wall time this rank spent in spike exchanges [s]
     std::uint64_t neuron_count() const;
     std::uint64_t synapse_count() const;
+    // This rank's share (sum over ranks for the job's): synapses, deliveries, table bytes.
     std::uint64_t events_delivered() const;  // spike -> synapse deliveries so far
     std::uint64_t synapse_bytes() const;     // memory held by the synapse tables
     std::vector<population_summary> populations() const;

@@ -35,6 +35,18 @@ def run_cli(*args, check=True, timeout=600):
     return proc
 
 
+def run_mpi(ranks, *args, check=True, timeout=600):
+    """Runs build/bin/spikeforge with args under OpenMPI's mpirun with `ranks` ranks (as root and
+    with more ranks than cores, as on the 2-core test machine); returns the CompletedProcess."""
+    mpirun = shutil.which("mpirun")
+    assert mpirun, "mpirun is not installed: run scripts/setup (Debian openmpi-bin)"
+    cmd = [mpirun, "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), str(BINARY), *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
 READ_PARQUET = ROOT / "tests" / "js" / "read_parquet.mjs"
 
 

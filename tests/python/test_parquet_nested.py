@@ -1,10 +1,12 @@
-"""String and list<list<uint8>> Parquet columns (issue 5, the neural-pile shards) read back by DuckDB,
-an implementation independent of spikeforge's (npm @duckdb/node-api via tests/js/read_parquet.mjs).
+"""String, list<list<uint8>>, list<uint8> and list<uint32> Parquet columns (issue 5, the neural-pile
+shards) read back by DuckDB, an implementation independent of spikeforge's (npm @duckdb/node-api via
+tests/js/read_parquet.mjs).
 
 The files come from `parquet_fixture_writer OUT_DIR`, an internal test program built beside the CLI
 (bin/parquet_fixture_writer; SF_PARQUET_FIXTURE_WRITER overrides). The values expected here are
-restated from its header comment, not read from it. The schema must be the one pyarrow writes for a
-non-nullable list<list<uint8>> field and non-null strings (docs/io.md, "Parquet").
+restated from its header comment, not read from it. The schema must be the one pyarrow writes for
+non-nullable list<list<uint8>>, list<uint8> and list<uint32> fields and non-null strings (docs/io.md,
+"Parquet").
 
 These tests fail (never skip) when node, the npm packages or the fixture writer are missing."""
 import os
@@ -34,6 +36,23 @@ LIST_SCHEMA = [
     ("element", None, "OPTIONAL", "LIST", "ListType()"),
     ("list", None, "REPEATED", None, None),
     ("element", "INT32", "OPTIONAL", "UINT_8", "IntType(bitWidth=\x08, isSigned=0)"),
+]
+
+FLAT = {
+    "bins": [[], [0, 255], [7], [], [1, 2, 3]],
+    "ids": [[], [0, 2**31, 2**32 - 1], [1], [2**31 - 1, 5], []],
+}
+
+# What pyarrow writes for pa.field("bins", pa.list_(pa.uint8()), nullable=False) and
+# pa.field("ids", pa.list_(pa.uint32()), nullable=False). (DuckDB prints IntType's 8-bit bitWidth as
+# a character: 8 is "\x08", 32 is " ".)
+FLAT_SCHEMA = [
+    ("bins", None, "REQUIRED", "LIST", "ListType()"),
+    ("list", None, "REPEATED", None, None),
+    ("element", "INT32", "OPTIONAL", "UINT_8", "IntType(bitWidth=\x08, isSigned=0)"),
+    ("ids", None, "REQUIRED", "LIST", "ListType()"),
+    ("list", None, "REPEATED", None, None),
+    ("element", "INT32", "OPTIONAL", "UINT_32", "IntType(bitWidth= , isSigned=0)"),
 ]
 
 
@@ -107,3 +126,52 @@ def test_large_rows_over_several_pages_and_row_groups(fixtures):
     assert [c["row_group_num_rows"] for c in chunks] == ["150", "151"]
     assert [c["num_values"] for c in chunks] == [str(150 * 1200), str(151 * 1200 + 300 * 1000 - 1200)]
     assert all(c["compression"] == "UNCOMPRESSED" for c in chunks)
+
+
+def test_flat_lists_values_types_and_schema_are_exact(fixtures):
+    got = duckdb(fixtures / "flat.parquet")
+    assert [(c["name"], c["type"]) for c in got["columns"]] == [("bins", "UTINYINT[]"), ("ids", "UINTEGER[]")]
+    assert (got["rows"], got["file"]["num_row_groups"]) == (5, "2")
+    assert got["values"] == FLAT
+    assert got["schema"][0]["num_children"] == "2"
+    assert schema_rows(got) == FLAT_SCHEMA
+
+
+def test_flat_list_chunk_metadata(fixtures):
+    got = duckdb(fixtures / "flat.parquet", "--no-values")
+    chunks = {(c["row_group_id"], c["path_in_schema"]): c for c in got["row_groups"]}
+    bins, ids = "bins, list, element", "ids, list, element"
+    # (levels = values + empty rows, empty rows, min, max) per row group; u32 in unsigned order.
+    expected = {
+        ("0", bins): ("4", "1", "0", "255"),
+        ("0", ids): ("5", "1", "0", "4294967295"),
+        ("1", bins): ("4", "1", "1", "3"),
+        ("1", ids): ("3", "1", "5", "2147483647"),
+    }
+    for key, (levels, nulls, lo, hi) in expected.items():
+        c = chunks[key]
+        assert (c["num_values"], c["stats_null_count"], c["stats_min_value"], c["stats_max_value"]) == \
+            (levels, nulls, lo, hi), key
+        assert c["encodings"] == "PLAIN, RLE" and c["compression"] == "ZSTD"
+        assert c["type"] == "INT32"
+
+
+def flat_large_row(r):
+    n = 37 * r % 3001
+    return [(r + 3 * i) % 256 for i in range(n)], [(2654435761 * r + 40503 * i) % 2**32 for i in range(n)]
+
+
+def test_flat_large_rows_over_several_pages(fixtures):
+    got = duckdb(fixtures / "flat_large.parquet")
+    assert got["columns"] == [{"name": "bins", "type": "UTINYINT[]"}, {"name": "ids", "type": "UINTEGER[]"}]
+    assert got["rows"] == 400
+    for r in range(400):
+        bins, ids = flat_large_row(r)
+        assert got["values"]["bins"][r] == bins, f"bins row {r} differs"
+        assert got["values"]["ids"][r] == ids, f"ids row {r} differs"
+    levels = sum(max(37 * r % 3001, 1) for r in range(400))
+    for c in got["row_groups"]:
+        assert c["num_values"] == str(levels)
+        assert c["compression"] == "UNCOMPRESSED"
+        # Over 2 MiB of INT32 values: at least three pages of at most 1 MiB each.
+        assert int(c["total_uncompressed_size"]) > 2 * 2**20

@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import BINARY, duckdb, run_cli
+from conftest import BINARY, duckdb, run_cli, run_mpi
 from test_pile_bin import reference_counts, write_nwb
 
 
@@ -90,3 +90,31 @@ def test_kill_and_resume_gives_byte_identical_shards(tmp_path):
     assert f"{40 - built_before} built" in result.stdout or "already built" in result.stdout
     assert shard_digests(out) == clean
     assert not list(out.rglob("*.tmp"))
+
+
+def manifest_sessions(out):
+    return json.loads((out / "manifest.json").read_text())["sessions"]
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_mpi_ranks_build_the_same_shards_and_manifest(tmp_path, ranks):
+    make_sessions(tmp_path / "in", n_subjects=2, per_subject=4, seed=11)
+    bad = tmp_path / "in" / "sub-00" / "ses-bad.nwb"
+    write_nwb(bad, [np.array([0.5, 0.1])])  # one failing session: recorded, the job goes on
+    run_cli("pile", "build", tmp_path / "in", "-o", tmp_path / "local", "-q", check=False)
+    proc = run_mpi(ranks, "pile", "build", tmp_path / "in", "-o", tmp_path / "mpi", check=False)
+    assert proc.returncode == 3 and f"{ranks} MPI ranks" in proc.stdout and proc.stderr.count("ascending") == 1
+    assert shard_digests(tmp_path / "mpi") == shard_digests(tmp_path / "local") and len(shard_digests(tmp_path / "mpi")) == 8
+    assert manifest_sessions(tmp_path / "mpi") == manifest_sessions(tmp_path / "local")
+    assert not list((tmp_path / "mpi").glob(".manifest*"))
+
+
+def test_a_failing_rank_ends_the_mpi_job_with_one_message(tmp_path):
+    make_sessions(tmp_path / "in", n_subjects=1, per_subject=2)
+    (tmp_path / "file").write_text("not a folder")
+    proc = run_mpi(2, "pile", "build", tmp_path / "in", "-o", tmp_path / "file" / "out", check=False, timeout=120)
+    assert proc.returncode == 2
+    assert [l for l in proc.stderr.splitlines() if l.startswith("spikeforge: error:")] == [
+        f"spikeforge: error: rank 0: {tmp_path / 'file' / 'out'}: output directory is not writable (Not a directory)"]
+    proc = run_mpi(2, "pile", "build", tmp_path / "in", "-o", tmp_path / "o", "--workers", 2, check=False, timeout=120)
+    assert proc.returncode == 2 and "ranks are the workers" in proc.stderr

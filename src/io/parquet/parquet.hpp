@@ -1,18 +1,21 @@
-// Apache Parquet files of numeric, string and list<list<uint8>> tables: a writer and a reader
-// for the subset spikeforge writes (docs/io.md, "Parquet"). Debian ships no Arrow / Parquet C++
-// library, so this is our own, small and strict:
+// Apache Parquet files of numeric, string and list tables: a writer and a reader for the subset
+// spikeforge writes (docs/io.md, "Parquet"). Debian ships no Arrow / Parquet C++ library, so
+// this is our own, small and strict:
 //  * every top-level column REQUIRED (no null rows);
 //  * INT32 / INT64 / FLOAT / DOUBLE; u32 / u64 are INT32 / INT64 annotated unsigned
 //    (LogicalType INTEGER(bits, isSigned = false) and ConvertedType UINT_32 / UINT_64);
 //  * strings: BYTE_ARRAY annotated STRING / UTF8 (the bytes are stored as given);
-//  * list<list<uint8>>: the 3-level LIST structure twice, as pyarrow writes a non-nullable
-//    list<list<uint8>> field (docs/io.md), leaves INT32 annotated INTEGER(8, unsigned);
+//  * list<uint8> / list<uint32> (list_u8, list_u32): the 3-level LIST structure, as pyarrow
+//    writes a non-nullable pa.list_(pa.uint8()) / pa.list_(pa.uint32()) field, leaves INT32
+//    annotated INTEGER(8 / 32, unsigned) (uint32 values stored as their int32 bit pattern);
+//  * list<list<uint8>> (list_list_u8): the same structure twice, as pyarrow writes a
+//    non-nullable list<list<uint8>> field (docs/io.md), leaves INT32 annotated INTEGER(8, unsigned);
 //  * DataPage v1 pages of at most 1 MiB of PLAIN values (strings and lists: whole rows, so a
 //    larger row has a page of its own; lists: repetition and definition levels in the
 //    RLE / bit-packing hybrid);
 //    uncompressed or ZSTD; per column chunk min/max statistics; key-value metadata.
 // The reader reads exactly that and rejects anything else (other encodings, dictionary pages,
-// other nestings, nulls, other codecs) with one line naming the file.
+// other nestings or list element types, nulls, other codecs) with one line naming the file.
 //
 //     sf::io::atomic_file out("spikes.parquet");
 //     table_writer w(out.temp_path(), {{"time_ms", column_type::f64}, {"unit", column_type::u32}});
@@ -36,8 +39,23 @@
 
 namespace sf::io::parquet {
 
-// The six numeric types, strings (BYTE_ARRAY / STRING) and list<list<uint8>> (list_list_u8).
-enum class column_type { i32, u32, i64, u64, f32, f64, string, list_list_u8 };
+// The six numeric types, strings (BYTE_ARRAY / STRING), list<uint8> (list_u8), list<uint32>
+// (list_u32) and list<list<uint8>> (list_list_u8).
+enum class column_type { i32, u32, i64, u64, f32, f64, string, list_list_u8, list_u8, list_u32 };
+
+// How many lists a column's values are nested in: 0 for the flat types, 1 for list_u8 and
+// list_u32, 2 for list_list_u8.
+constexpr int list_depth(column_type t) {
+    switch (t) {
+        case column_type::list_u8:
+        case column_type::list_u32:
+            return 1;
+        case column_type::list_list_u8:
+            return 2;
+        default:
+            return 0;
+    }
+}
 
 // The column type of a C++ element type (only the six types above have one).
 template <class T>
@@ -62,7 +80,7 @@ constexpr column_type column_type_of() {
         return column_type::f64;
 }
 
-// "i32", "u32", ..., "string", "list<list<u8>>" (for messages).
+// "i32", "u32", ..., "string", "list<list<u8>>", "list<u8>", "list<u32>" (for messages).
 const char* to_string(column_type t);
 
 struct column {
@@ -90,8 +108,34 @@ struct u8_lists {
     bool operator==(const u8_lists&) const = default;
 };
 
+// The element types of flat list columns: std::uint8_t (list_u8) and std::uint32_t (list_u32).
+template <class T>
+inline constexpr bool is_list_element = std::is_same_v<T, std::uint8_t> || std::is_same_v<T, std::uint32_t>;
+
+// The rows of a list<uint8> or list<uint32> column for write_row_group, in compressed sparse row
+// form: row r is values[offsets[r] .. offsets[r + 1]). offsets has rows + 1 entries, starts at 0,
+// never decreases and ends at values.size() (else write_row_group throws
+// std::invalid_argument); rows may be empty.
+template <class T>
+requires is_list_element<T>
+struct flat_lists {
+    std::span<const T> values;
+    std::span<const std::uint64_t> offsets;
+};
+
+// A list<uint8> or list<uint32> column chunk as read, in the same form: row r is
+// values[offsets[r] .. offsets[r + 1]).
+template <class T>
+requires is_list_element<T>
+struct list_chunk {
+    std::vector<T> values;
+    std::vector<std::uint64_t> offsets{0};  // rows + 1 entries
+    flat_lists<T> view() const { return {values, offsets}; }
+    bool operator==(const list_chunk&) const = default;
+};
+
 // One column's values for write_row_group: a non-owning view of one of the six numeric element
-// types, of strings, or of u8_matrices.
+// types, of strings, of u8_matrices or of flat_lists.
 class column_values {
 public:
     template <class T>
@@ -101,10 +145,13 @@ public:
     column_values(std::span<const std::string> values) : values_(values) {}
     column_values(const std::vector<std::string>& values) : values_(std::span<const std::string>(values)) {}
     column_values(u8_matrices rows) : values_(rows) {}
+    column_values(flat_lists<std::uint8_t> rows) : values_(rows) {}
+    column_values(flat_lists<std::uint32_t> rows) : values_(rows) {}
 
     column_type type() const;
     std::size_t size() const;  // rows
-    // Calls f with the std::span<const T>, std::span<const std::string> or u8_matrices held.
+    // Calls f with the std::span<const T>, std::span<const std::string>, u8_matrices or
+    // flat_lists<T> held.
     template <class F>
     decltype(auto) visit(F&& f) const {
         return std::visit(std::forward<F>(f), values_);
@@ -112,20 +159,27 @@ public:
     // The values as T; throws std::invalid_argument if T is not this view's element type.
     template <class T>
     std::span<const T> get() const {
-        if (const auto* v = std::get_if<std::span<const T>>(&values_)) return *v;
-        throw std::invalid_argument("parquet::column_values: element type mismatch");
+        return get_view<std::span<const T>>();
     }
     std::span<const std::string> get_strings() const { return get<std::string>(); }
-    u8_matrices get_matrices() const {
-        if (const auto* v = std::get_if<u8_matrices>(&values_)) return *v;
-        throw std::invalid_argument("parquet::column_values: element type mismatch");
+    u8_matrices get_matrices() const { return get_view<u8_matrices>(); }
+    // The rows of a list_u8 (T = std::uint8_t) or list_u32 (T = std::uint32_t) column.
+    template <class T>
+    flat_lists<T> get_lists() const {
+        return get_view<flat_lists<T>>();
     }
 
 private:
     std::variant<std::span<const std::int32_t>, std::span<const std::uint32_t>, std::span<const std::int64_t>,
                  std::span<const std::uint64_t>, std::span<const float>, std::span<const double>,
-                 std::span<const std::string>, u8_matrices>
+                 std::span<const std::string>, u8_matrices, flat_lists<std::uint8_t>, flat_lists<std::uint32_t>>
         values_;
+
+    template <class View>
+    View get_view() const {
+        if (const auto* v = std::get_if<View>(&values_)) return *v;
+        throw std::invalid_argument("parquet::column_values: element type mismatch");
+    }
 };
 
 enum class codec { none, zstd };
@@ -164,7 +218,8 @@ public:
 
     // One entry per schema column, in schema order, of the column's type, all the same length
     // (else std::invalid_argument; also for u8_matrices whose data size is not the sum of
-    // units x bins). Zero rows write nothing (a row group needs rows). Throws
+    // units x bins, and for flat_lists whose offsets are not rows + 1 non-decreasing offsets
+    // from 0 to values.size()). Zero rows write nothing (a row group needs rows). Throws
     // std::logic_error after close().
     void write_row_group(std::span<const column_values> columns);
     // Writes the footer and closes the file. Idempotent.
@@ -179,6 +234,7 @@ private:
     void check_row_group(std::span<const column_values> columns) const;
     static void check_matrices(const std::string& name, const u8_matrices& rows);
     static void check_strings(const std::string& name, std::span<const std::string> values);
+    static void check_lists(const std::string& name, std::span<const std::uint64_t> offsets, std::size_t values);
 
     std::filesystem::path path_;
     std::vector<column> schema_;
@@ -221,10 +277,18 @@ public:
     std::vector<std::string> read_strings(std::size_t row_group, std::size_t column) const;
     // The rows of a list<list<uint8>> column chunk.
     u8_lists read_u8_lists(std::size_t row_group, std::size_t column) const;
+    // The rows of a list<uint8> / list<uint32> column chunk.
+    list_chunk<std::uint8_t> read_u8_list(std::size_t row_group, std::size_t column) const;
+    list_chunk<std::uint32_t> read_u32_list(std::size_t row_group, std::size_t column) const;
 
 private:
     void check_request(std::size_t row_group, std::size_t column, column_type requested) const;
     void read_chunk(std::size_t row_group, std::size_t column, std::span<std::byte> out) const;
+    // Reads a list column chunk of `type` (checked as check_request does): appends its values
+    // to `values` and returns the offsets of each nesting, outermost (the rows) first.
+    template <class T>
+    std::vector<std::vector<std::uint64_t>> read_lists(std::size_t row_group, std::size_t column, column_type type,
+                                                       std::vector<T>& values) const;
     // Calls f(where, header, body) with each decompressed DataPage v1 of a column chunk
     // (`where` names the page for messages; the page's contents are left to f to check).
     void for_each_page(std::size_t row_group, std::size_t column,

@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -63,6 +64,8 @@ std::size_t element_size(column_type t) {
         case column_type::f64:
             return 8;
         case column_type::list_list_u8:
+        case column_type::list_u8:
+        case column_type::list_u32:
             return 0;
         default:
             return 4;
@@ -84,6 +87,8 @@ std::int32_t physical_type(column_type t) {
         case column_type::string:
             return format::type_byte_array;
         case column_type::list_list_u8:
+        case column_type::list_u8:
+        case column_type::list_u32:
             return format::type_int32;
     }
     return -1;
@@ -93,6 +98,7 @@ std::int32_t physical_type(column_type t) {
 // and/or ConvertedType INT_n / UINT_n, which must agree. Other annotations (INT_8, DATE,
 // TIMESTAMP, DECIMAL, ...) would change the values' meaning: not ours.
 std::optional<column_type> integer_type(const format::schema_element& e, int bits) {
+    if (e.string || e.list) return std::nullopt;
     const bool wide = bits == 64;
     std::optional<bool> is_signed;
     if (e.converted_type) {
@@ -154,17 +160,37 @@ bool is_repeated_group(const format::schema_element& e) {
            !e.converted_type && !e.string && !e.integer && !e.other_logical_type;
 }
 
-// Whether schema[i..i+4] is list<list<uint8>> in the 3-level LIST form (LogicalTypes.md):
-// LIST group > repeated group > LIST group > repeated group > uint8 leaf, the outer group
-// REQUIRED (a column of ours has no null rows), inner nodes REQUIRED or OPTIONAL (nulls are
-// rejected when read).
-bool is_u8_list_list(const std::vector<format::schema_element>& schema, std::size_t i) {
-    if (schema.size() - i < 5) return false;
-    const format::schema_element& leaf = schema[i + 4];
-    return is_list_group(schema[i]) && schema[i].repetition_type == format::repetition_required &&
-           is_repeated_group(schema[i + 1]) && is_list_group(schema[i + 2]) && is_repeated_group(schema[i + 3]) &&
-           is_u8_leaf(leaf) &&
-           (leaf.repetition_type == format::repetition_required || leaf.repetition_type == format::repetition_optional);
+// The type of a list of this leaf (REQUIRED or OPTIONAL): list_u8 for a uint8 leaf
+// (is_u8_leaf), list_u32 for INT32 annotated INTEGER(32, unsigned) and/or UINT_32, else nullopt.
+std::optional<column_type> flat_list_type(const format::schema_element& e) {
+    if (e.repetition_type != format::repetition_required && e.repetition_type != format::repetition_optional)
+        return std::nullopt;
+    if (is_u8_leaf(e)) return column_type::list_u8;
+    if (e.num_children.value_or(0) == 0 && leaf_type(e) == column_type::u32) return column_type::list_u32;
+    return std::nullopt;
+}
+
+// How many lists deep schema[i] nests its leaf in the 3-level LIST form (LogicalTypes.md): a
+// LIST group > repeated group > leaf (1), or LIST group > repeated group > LIST group >
+// repeated group > leaf (2), the outer group REQUIRED (a column of ours has no null rows),
+// inner nodes REQUIRED or OPTIONAL (nulls are rejected when read); 0 for anything else. The
+// leaf, schema[i + 2 x depth], is left to the caller.
+std::size_t list_nesting(const std::vector<format::schema_element>& schema, std::size_t i) {
+    if (!is_list_group(schema[i]) || schema[i].repetition_type != format::repetition_required) return 0;
+    for (std::size_t depth = 1; depth <= 2; ++depth) {
+        const std::size_t element = i + 2 * depth;
+        if (element >= schema.size() || !is_repeated_group(schema[element - 1])) return 0;
+        if (schema[element].type) return schema[element].num_children.value_or(0) == 0 ? depth : 0;
+        if (!is_list_group(schema[element])) return 0;
+    }
+    return 0;
+}
+
+// The list column types: list<uint8> and list<uint32> one list deep, list<list<uint8>> two.
+std::optional<column_type> list_type(std::size_t depth, const format::schema_element& leaf) {
+    const std::optional<column_type> flat = flat_list_type(leaf);
+    if (depth == 1 || !flat) return flat;
+    return flat == column_type::list_u8 ? std::optional(column_type::list_list_u8) : std::nullopt;
 }
 
 // The footer bytes, after checking both magics and the footer length.
@@ -199,10 +225,12 @@ format::file_meta decode_footer(const std::filesystem::path& file, std::span<con
 }
 
 // The schema's columns (and each one's first SchemaElement): REQUIRED numeric or string leaves
-// and list<list<uint8>> groups under the root (else input_error).
+// and list<uint8>, list<uint32> and list<list<uint8>> groups under the root (else input_error).
 std::vector<column> table_schema(const std::filesystem::path& file, const format::file_meta& m,
                                  std::vector<std::size_t>& first_element) {
-    const std::string ours = "a root group of REQUIRED numeric or string leaves and REQUIRED list<list<uint8>> groups";
+    const std::string lists = "list<uint8>, list<uint32> or list<list<uint8>>";
+    const std::string ours =
+        fmt::format("a root group of REQUIRED numeric or string leaves and REQUIRED {} groups", lists);
     if (m.schema.size() < 2) malformed(file, fmt::format("schema of {} elements", m.schema.size()), ours);
     const format::schema_element& root = m.schema[0];
     if (root.type) malformed(file, "schema root is a leaf", ours);
@@ -211,13 +239,26 @@ std::vector<column> table_schema(const std::filesystem::path& file, const format
         const format::schema_element& e = m.schema[i];
         const std::string name = printable(e.name);
         first_element.push_back(i);
-        if (!e.type && is_u8_list_list(m.schema, i)) {
-            columns.push_back({e.name, column_type::list_list_u8});
-            i += 4;
+        if (!e.type) {
+            const std::size_t depth = list_nesting(m.schema, i);
+            if (depth == 0) {
+                malformed(file, fmt::format("column '{}' is a group other than {} (3-level LIST)", name, lists), ours);
+            }
+            const format::schema_element& leaf = m.schema[i + 2 * depth];
+            const std::optional<column_type> t = list_type(depth, leaf);
+            if (!t) {
+                malformed(file,
+                          fmt::format("column '{}' is a list{} of elements of physical type {} with an unsupported "
+                                      "annotation or repetition",
+                                      name, depth == 2 ? " of lists" : "", *leaf.type),
+                          fmt::format("{} (elements INT32 annotated INTEGER(8 or 32, unsigned))", lists));
+            }
+            columns.push_back({e.name, *t});
+            i += 2 * depth;
             continue;
         }
-        if (e.num_children.value_or(0) != 0 || !e.type)
-            malformed(file, fmt::format("column '{}' is a group other than list<list<uint8>>", name), ours);
+        if (e.num_children.value_or(0) != 0)
+            malformed(file, fmt::format("column '{}' is a leaf with children", name), ours);
         if (e.repetition_type != format::repetition_required)
             malformed(file, fmt::format("column '{}' is not REQUIRED (optional or repeated)", name), ours);
         const std::optional<column_type> t = leaf_type(e);
@@ -239,9 +280,9 @@ std::vector<column> table_schema(const std::filesystem::path& file, const format
 
 // The path_in_schema of the column whose first SchemaElement is schema[first].
 std::vector<std::string> column_path(const format::file_meta& m, const column& col, std::size_t first) {
-    if (col.type != column_type::list_list_u8) return {col.name};
     std::vector<std::string> path;
-    for (std::size_t i = first; i < first + 5; ++i) path.push_back(m.schema[i].name);
+    for (std::size_t i = first; i <= first + 2 * static_cast<std::size_t>(list_depth(col.type)); ++i)
+        path.push_back(m.schema[i].name);
     return path;
 }
 
@@ -285,7 +326,7 @@ void check_chunk(const std::filesystem::path& file, const format::column_chunk& 
         if (e != format::encoding_plain && e != format::encoding_rle) bad(fmt::format("encoding {}", e), "PLAIN");
     if (m.dictionary_page_offset || m.index_page_offset) bad("dictionary or index page", "PLAIN data pages only");
     // A list's levels: at least one per row.
-    if (col.type == column_type::list_list_u8 ? m.num_values < rows : m.num_values != rows)
+    if (list_depth(col.type) > 0 ? m.num_values < rows : m.num_values != rows)
         bad(fmt::format("{} values for {} rows", m.num_values, rows), "one value per row (lists: one or more)");
     check_chunk_extent(m, element_size(col.type), data_end, bad);
 }
@@ -482,92 +523,107 @@ void decode_strings(const std::filesystem::path& file, const std::string& where,
     }
 }
 
-// The definition levels at which each node of a list<list<uint8>> column is defined, from the
-// repetition of its OPTIONAL nodes (LogicalTypes.md, Dremel levels): below outer_entry a row
-// is empty, below inner_defined an inner list is null, below inner_entry it is empty, below
-// value a value is null.
+// The definition levels of a list column's nestings, from the repetition of its OPTIONAL nodes
+// (LogicalTypes.md, Dremel levels). Nesting 0 is the row's own list, nesting 1 (list<list<T>>)
+// an inner list: below defined[k] the list at nesting k is null, below entry[k] it is empty,
+// below value a value is null.
 struct list_thresholds {
-    std::uint8_t outer_entry, inner_defined, inner_entry, value;
+    std::size_t depth;  // 1: list<T>, 2: list<list<T>>
+    std::array<std::uint8_t, 2> defined{}, entry{};
+    std::uint8_t value = 0;
 
-    explicit list_thresholds(std::span<const format::schema_element> nodes) {
+    // nodes: the column's 1 + 2 x depth SchemaElements (list_nesting).
+    explicit list_thresholds(std::span<const format::schema_element> nodes) : depth((nodes.size() - 1) / 2) {
         const auto optional = [&](std::size_t i) -> std::uint8_t {
             return nodes[i].repetition_type == format::repetition_optional ? 1 : 0;
         };
-        outer_entry = 1;  // the outer group is REQUIRED (is_u8_list_list)
-        inner_defined = outer_entry + optional(2);
-        inner_entry = inner_defined + 1;
-        value = inner_entry + optional(4);
+        defined[0] = 0;  // the outer group is REQUIRED (list_nesting)
+        entry[0] = 1;
+        for (std::size_t k = 1; k < depth; ++k) {
+            defined[k] = static_cast<std::uint8_t>(entry[k - 1] + optional(2 * k));
+            entry[k] = static_cast<std::uint8_t>(defined[k] + 1);
+        }
+        value = static_cast<std::uint8_t>(entry[depth - 1] + optional(2 * depth));
     }
 };
 
-// Builds u8_lists from (repetition, definition) level pairs and the values, page after page.
-// Null rows, inner lists or values (which a column of ours never has) are rejected.
+// The offsets of a list column's nestings, from (repetition, definition) level pairs, page after
+// page: offsets[0] indexes the entries of the rows (values, or inner lists of list<list<T>>),
+// offsets[1] the values of the inner lists. Null rows, inner lists or values (which a column of
+// ours never has) and levels that contradict each other are rejected. The values themselves
+// are left to the caller (append_values): the assembler counts them.
 class list_assembler {
 public:
-    list_assembler(list_thresholds t, u8_lists& out) : t_(t), out_(out) {}
+    explicit list_assembler(list_thresholds t) : t_(t), offsets_(t.depth) {}
 
-    // One page's levels and values; returns an error text, or empty when all is well.
+    // One page's levels and PLAIN values; returns an error text, or empty when all is well.
     std::string add_page(std::span<const std::uint8_t> rep, std::span<const std::uint8_t> def,
                          std::span<const std::byte> values) {
-        std::size_t next = 0;  // value index
         const std::size_t n_values = values.size() / 4;
+        std::size_t next = 0;  // value index in the page
         for (std::size_t i = 0; i < rep.size(); ++i) {
-            if (rep[i] == 0) start_row();
-            if (rows_ == 0) return "levels before the first row (repetition level 0)";
-            if (def[i] < t_.outer_entry) {
-                if (rep[i] != 0) return fmt::format("level {}: an empty row continued", i);
-                row_filling_ = false;
-                continue;
+            const std::size_t r = rep[i];
+            if (offsets_[0].empty() && r != 0) return "levels before the first row (repetition level 0)";
+            if (r > reached_)
+                return fmt::format("level {}: repetition level {} continues an empty {}", i, r, nesting_name(r - 1));
+            if (r > 0 && def[i] < t_.entry[r - 1])
+                return fmt::format("level {}: an empty {} continued", i, nesting_name(r - 1));
+            // Lists at nestings r.. begin here; the level ends in the first empty one, or a value.
+            reached_ = t_.depth;
+            for (std::size_t k = r; k < t_.depth; ++k) {
+                offsets_[k].push_back(children(k));
+                if (def[i] < t_.defined[k]) return fmt::format("level {}: a null {}", i, nesting_name(k));
+                if (def[i] < t_.entry[k]) {
+                    reached_ = k;
+                    break;
+                }
             }
-            if (rep[i] == 0) row_filling_ = true;
-            if (!row_filling_) return fmt::format("level {}: an inner list in an empty row", i);
-            if (rep[i] <= 1) {
-                close_list();
-                if (def[i] < t_.inner_defined) return fmt::format("level {}: a null inner list", i);
-                open_ = true;
-                filling_ = def[i] >= t_.inner_entry;
-                if (!filling_) continue;
-            } else if (!filling_ || def[i] < t_.inner_entry) {
-                return fmt::format("level {}: repetition level 2 outside an inner list", i);
-            }
+            if (reached_ < t_.depth) continue;
             if (def[i] < t_.value) return fmt::format("level {}: a null value", i);
             if (next >= n_values) return fmt::format("level {}: more levels than the page's {} values", i, n_values);
-            const std::int32_t v = static_cast<std::int32_t>(get_u32(values, 4 * next++));
-            if (v < 0 || v > 255) return fmt::format("value {} outside 0..255", v);
-            out_.values.push_back(static_cast<std::uint8_t>(v));
+            ++next;
+            ++values_;
         }
         if (next != n_values || values.size() % 4 != 0)
             return fmt::format("{} bytes of values for {} values", values.size(), next);
         return {};
     }
 
-    // Closes the last row; returns the number of rows.
-    std::uint64_t finish() {
-        if (rows_ > 0) end_row();
-        return rows_;
+    // Closes the last lists; returns the offsets of each nesting (offsets[0]: rows + 1 entries).
+    std::vector<std::vector<std::uint64_t>> finish() {
+        for (std::size_t k = 0; k < t_.depth; ++k) offsets_[k].push_back(children(k));
+        return std::move(offsets_);
     }
 
 private:
-    void close_list() {
-        if (open_) out_.list_offsets.push_back(out_.values.size());
-        open_ = filling_ = false;
-    }
-    void end_row() {
-        close_list();
-        out_.row_offsets.push_back(out_.list_offsets.size() - 1);
-    }
-    void start_row() {
-        if (rows_ > 0) end_row();
-        ++rows_;
-    }
+    static const char* nesting_name(std::size_t k) { return k == 0 ? "row" : "inner list"; }
+    // The entries of the lists at nesting k so far: the lists of nesting k + 1, or values.
+    std::uint64_t children(std::size_t k) const { return k + 1 < t_.depth ? offsets_[k + 1].size() : values_; }
 
     list_thresholds t_;
-    u8_lists& out_;
-    std::uint64_t rows_ = 0;
-    bool row_filling_ = false;  // the current row has inner lists
-    bool open_ = false;         // an inner list is to be closed (its end offset pushed)
-    bool filling_ = false;      // ... and it has values
+    // Per nesting, the first entry of each list begun so far (finish() adds the end).
+    std::vector<std::vector<std::uint64_t>> offsets_;
+    std::uint64_t values_ = 0;
+    std::size_t reached_ = 0;  // the last level's lists at nestings below this have entries
 };
+
+// Appends a page's PLAIN INT32 values as T (uint8: 0..255 only; uint32: the bit pattern);
+// returns an error text, or empty.
+template <class T>
+std::string append_values(std::span<const std::byte> values, std::vector<T>& out) {
+    const std::size_t first = out.size(), n = values.size() / 4;
+    out.resize(first + n);
+    if constexpr (std::is_same_v<T, std::uint32_t>) {
+        std::memcpy(out.data() + first, values.data(), n * 4);
+    } else {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto v = static_cast<std::int32_t>(get_u32(values, 4 * i));
+            if (v < 0 || v > 255) return fmt::format("value {} outside 0..255", v);
+            out[first + i] = static_cast<std::uint8_t>(v);
+        }
+    }
+    return {};
+}
 
 // Splits a list page into its levels (each behind a 4-byte length) and its values.
 struct list_page_parts {
@@ -575,19 +631,20 @@ struct list_page_parts {
     std::span<const std::byte> values;
 };
 
-list_page_parts split_list_page(std::span<const std::byte> body, std::size_t count, std::uint8_t max_def) {
+list_page_parts split_list_page(std::span<const std::byte> body, std::size_t count, const list_thresholds& t) {
     list_page_parts parts;
     std::size_t pos = 0;
-    const auto levels = [&](std::uint8_t max_level) {
+    const auto levels = [&](std::size_t max_level) {
         if (body.size() - pos < 4 || get_u32(body, pos) > body.size() - pos - 4)
             throw thrift::decode_error("level stream length runs past the page");
         const std::uint32_t n = get_u32(body, pos);
         const auto bytes = body.subspan(pos + 4, n);
         pos += 4 + n;
-        return format::decode_levels(bytes, format::level_bit_width(max_level), count, max_level);
+        return format::decode_levels(bytes, format::level_bit_width(static_cast<int>(max_level)), count,
+                                     static_cast<std::uint8_t>(max_level));
     };
-    parts.rep = levels(2);
-    parts.def = levels(max_def);
+    parts.rep = levels(t.depth);
+    parts.def = levels(t.value);
     parts.values = body.subspan(pos);
     return parts;
 }
@@ -643,30 +700,55 @@ std::vector<std::string> table_reader::read_strings(std::size_t row_group, std::
     return out;
 }
 
-u8_lists table_reader::read_u8_lists(std::size_t row_group, std::size_t column) const {
-    check_request(row_group, column, column_type::list_list_u8);
-    const list_thresholds t(std::span(meta_->schema).subspan(first_element_[column], 5));
-    u8_lists out;
-    list_assembler lists(t, out);
+template <class T>
+std::vector<std::vector<std::uint64_t>> table_reader::read_lists(std::size_t row_group, std::size_t column,
+                                                                 column_type type, std::vector<T>& values) const {
+    check_request(row_group, column, type);
+    const auto depth = static_cast<std::size_t>(list_depth(type));
+    const list_thresholds t(std::span(meta_->schema).subspan(first_element_[column], 1 + 2 * depth));
+    list_assembler lists(t);
     for_each_page(row_group, column, [&](const std::string& where, const format::page_header& h, auto body) {
         std::string error;
         try {
-            const list_page_parts parts =
-                split_list_page(body, static_cast<std::size_t>(h.data_page->num_values), t.value);
+            const list_page_parts parts = split_list_page(body, static_cast<std::size_t>(h.data_page->num_values), t);
             error = lists.add_page(parts.rep, parts.def, parts.values);
+            if (error.empty()) error = append_values(parts.values, values);
         } catch (const thrift::decode_error& e) {
             error = e.what();
         }
         if (!error.empty())
-            malformed(path_, fmt::format("{}: {}", where, error), "list<list<uint8>> levels and values without nulls");
+            malformed(path_, fmt::format("{}: {}", where, error),
+                      fmt::format("{} levels and values without nulls", to_string(type)));
     });
-    const std::uint64_t rows = lists.finish();
+    std::vector<std::vector<std::uint64_t>> offsets = lists.finish();
+    const std::uint64_t rows = offsets[0].size() - 1;
     if (rows != row_group_rows(row_group)) {
         malformed(path_,
                   fmt::format("row group {}, column '{}': pages hold {} rows", row_group,
                               printable(schema_[column].name), rows),
                   fmt::format("{} (the row count)", row_group_rows(row_group)));
     }
+    return offsets;
+}
+
+u8_lists table_reader::read_u8_lists(std::size_t row_group, std::size_t column) const {
+    u8_lists out;
+    std::vector<std::vector<std::uint64_t>> offsets =
+        read_lists(row_group, column, column_type::list_list_u8, out.values);
+    out.row_offsets = std::move(offsets[0]);
+    out.list_offsets = std::move(offsets[1]);
+    return out;
+}
+
+list_chunk<std::uint8_t> table_reader::read_u8_list(std::size_t row_group, std::size_t column) const {
+    list_chunk<std::uint8_t> out;
+    out.offsets = std::move(read_lists(row_group, column, column_type::list_u8, out.values)[0]);
+    return out;
+}
+
+list_chunk<std::uint32_t> table_reader::read_u32_list(std::size_t row_group, std::size_t column) const {
+    list_chunk<std::uint32_t> out;
+    out.offsets = std::move(read_lists(row_group, column, column_type::list_u32, out.values)[0]);
     return out;
 }
 

@@ -41,6 +41,10 @@ const char* to_string(column_type t) {
             return "string";
         case column_type::list_list_u8:
             return "list<list<u8>>";
+        case column_type::list_u8:
+            return "list<u8>";
+        case column_type::list_u32:
+            return "list<u32>";
     }
     return "?";
 }
@@ -51,6 +55,10 @@ column_type column_values::type() const {
             using view = decltype(s);
             if constexpr (std::is_same_v<view, u8_matrices>)
                 return column_type::list_list_u8;
+            else if constexpr (std::is_same_v<view, flat_lists<std::uint8_t>>)
+                return column_type::list_u8;
+            else if constexpr (std::is_same_v<view, flat_lists<std::uint32_t>>)
+                return column_type::list_u32;
             else if constexpr (std::is_same_v<view, std::span<const std::string>>)
                 return column_type::string;
             else
@@ -61,9 +69,13 @@ column_type column_values::type() const {
 
 std::size_t column_values::size() const {
     return std::visit(
-        [](auto s) {
-            if constexpr (std::is_same_v<decltype(s), u8_matrices>)
+        [](auto s) -> std::size_t {
+            using view = decltype(s);
+            if constexpr (std::is_same_v<view, u8_matrices>)
                 return s.units.size();
+            else if constexpr (std::is_same_v<view, flat_lists<std::uint8_t>> ||
+                               std::is_same_v<view, flat_lists<std::uint32_t>>)
+                return s.offsets.empty() ? 0 : s.offsets.size() - 1;  // empty offsets: rejected
             else
                 return s.size();
         },
@@ -114,23 +126,31 @@ format::schema_element leaf_element(const column& c) {
             e.converted_type = format::converted_utf8;
             e.string = true;
             break;
-        case column_type::list_list_u8:  // the leaf of the nesting (see list_elements)
+        case column_type::list_u8:  // the leaves of list nestings (see column_elements)
+        case column_type::list_list_u8:
             integer(format::type_int32, format::converted_uint_8, 8, false);
-            e.name = "element";
-            e.repetition_type = format::repetition_optional;
             break;
+        case column_type::list_u32:
+            integer(format::type_int32, format::converted_uint_32, 32, false);
+            break;
+    }
+    if (list_depth(c.type) > 0) {
+        e.name = "element";
+        e.repetition_type = format::repetition_optional;
     }
     return e;
 }
 
-// The repetition of each node of a list<list<uint8>> column, as pyarrow (Arrow's
-// FieldToNode / ListToNode, use_compliant_nested_type) writes a non-nullable field of type
-// list<list<uint8>>: the field's own nullability gives the outer group, and pa.list_'s value
-// fields are nullable by default, which makes both `element` nodes OPTIONAL:
+// The SchemaElements of a column: its leaf, or for a list column the nesting pyarrow (Arrow's
+// FieldToNode / ListToNode, use_compliant_nested_type) writes for a non-nullable field of type
+// list<T> or list<list<T>>: the field's own nullability gives the outer group, and pa.list_'s
+// value fields are nullable by default, which makes every `element` node OPTIONAL:
+//   required group <name> (LIST) { repeated group list { optional int32 element (INTEGER(8, false)); } }
 //   required group <name> (LIST) { repeated group list { optional group element (LIST) {
 //     repeated group list { optional int32 element (INTEGER(8, false)); } } } }
-// Hence max repetition level 2 and max definition level 4 (see list_levels).
-std::vector<format::schema_element> list_elements(const column& c) {
+// (list_u32: INTEGER(32, false)). Hence max repetition level = depth and max definition level
+// = 2 x depth (see list_levels).
+std::vector<format::schema_element> column_elements(const column& c) {
     const auto group = [](std::string name, std::int32_t repetition, bool is_list) {
         format::schema_element e;
         e.name = std::move(name);
@@ -142,9 +162,14 @@ std::vector<format::schema_element> list_elements(const column& c) {
         }
         return e;
     };
-    return {group(c.name, format::repetition_required, true), group("list", format::repetition_repeated, false),
-            group("element", format::repetition_optional, true), group("list", format::repetition_repeated, false),
-            leaf_element(c)};
+    std::vector<format::schema_element> nodes;
+    for (int k = 0; k < list_depth(c.type); ++k) {
+        nodes.push_back(k == 0 ? group(c.name, format::repetition_required, true)
+                               : group("element", format::repetition_optional, true));
+        nodes.push_back(group("list", format::repetition_repeated, false));
+    }
+    nodes.push_back(leaf_element(c));
+    return nodes;
 }
 
 std::vector<format::schema_element> schema_elements(const std::vector<column>& schema) {
@@ -152,24 +177,24 @@ std::vector<format::schema_element> schema_elements(const std::vector<column>& s
     elements[0].name = "schema";  // the root: a group without repetition (parquet.thrift)
     elements[0].num_children = static_cast<std::int32_t>(schema.size());
     for (const column& c : schema) {
-        if (c.type == column_type::list_list_u8) {
-            const std::vector<format::schema_element> nested = list_elements(c);
-            elements.insert(elements.end(), nested.begin(), nested.end());
-        } else {
-            elements.push_back(leaf_element(c));
-        }
+        const std::vector<format::schema_element> nodes = column_elements(c);
+        elements.insert(elements.end(), nodes.begin(), nodes.end());
     }
     return elements;
 }
 
-// Definition levels of list_elements' nesting: 0 = an empty row (the required outer list has
-// no entries), 2 = an empty inner list (the optional element is defined, its list has no
-// entries), 4 = a value. Levels 1 and 3 (a null inner list, a null value) are never written.
-// Repetition levels: 0 = first level of a row, 1 = first of a further inner list, 2 = further
-// value of the same inner list.
+// Levels of column_elements' nestings, `depth` lists deep (1 or 2). Definition levels: 2k = an
+// empty list at nesting k (0: the row's own list, REQUIRED, has no entries; 1: the OPTIONAL
+// inner list is defined but has no entries), 2 x depth = a value. Odd levels (a null inner
+// list, a null value) are never written. Repetition levels: 0 = first level of a row, k = first
+// level of a further entry of the list at nesting k - 1 (depth: a further value of the same
+// innermost list).
 namespace list_levels {
-constexpr std::uint8_t empty_row = 0, empty_inner = 2, value = 4, max_definition = 4, max_repetition = 2;
-}
+constexpr std::uint8_t empty_list(int nesting) { return static_cast<std::uint8_t>(2 * nesting); }
+constexpr std::uint8_t value(int depth) { return static_cast<std::uint8_t>(2 * depth); }
+constexpr int max_repetition(int depth) { return depth; }
+constexpr int max_definition(int depth) { return 2 * depth; }
+}  // namespace list_levels
 
 void check_schema(const std::vector<column>& schema) {
     if (schema.empty()) throw std::invalid_argument("parquet::table_writer: the schema has no columns");
@@ -244,30 +269,25 @@ format::statistics string_statistics(std::span<const std::string> values) {
     return s;
 }
 
-// One page of a list<list<uint8>> column being gathered: its levels and values.
+// One page of a list column being gathered: its levels and values (INT32: uint8 values
+// widened, uint32 values as their bit pattern).
 struct list_page {
+    int depth;  // 1: list<T>, 2: list<list<T>>
     std::vector<std::uint8_t> repetition, definition;
     std::vector<std::int32_t> values;
 
-    // The levels and values of one row of `units` inner lists of `bins` values each.
-    void add_row(std::span<const std::uint8_t> data, std::uint32_t units, std::uint32_t bins) {
-        if (units == 0) {
-            repetition.push_back(0);
-            definition.push_back(list_levels::empty_row);
-            return;
-        }
-        for (std::uint32_t u = 0; u < units; ++u) {
-            const std::uint8_t first = u == 0 ? 0 : 1;
-            if (bins == 0) {
-                repetition.push_back(first);
-                definition.push_back(list_levels::empty_inner);
-                continue;
-            }
-            for (std::uint32_t b = 0; b < bins; ++b) {
-                repetition.push_back(b == 0 ? first : 2);
-                definition.push_back(list_levels::value);
-                values.push_back(data[std::size_t{u} * bins + b]);
-            }
+    // An empty list at `nesting` (0: the row), its level at repetition level `rep`.
+    void add_empty(std::uint8_t rep, int nesting) {
+        repetition.push_back(rep);
+        definition.push_back(list_levels::empty_list(nesting));
+    }
+    // The values of one innermost list, the first at repetition level `rep` (empty: not allowed).
+    template <class T>
+    void add_values(std::uint8_t rep, std::span<const T> list) {
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            repetition.push_back(i == 0 ? rep : static_cast<std::uint8_t>(depth));
+            definition.push_back(list_levels::value(depth));
+            values.push_back(static_cast<std::int32_t>(list[i]));
         }
     }
 
@@ -280,8 +300,8 @@ struct list_page {
             out += plain_bytes(static_cast<std::uint32_t>(encoded.size()));
             out += encoded;
         };
-        put_levels(repetition, list_levels::max_repetition);
-        put_levels(definition, list_levels::max_definition);
+        put_levels(repetition, list_levels::max_repetition(depth));
+        put_levels(definition, list_levels::max_definition(depth));
         out.append(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(std::int32_t));
         return out;
     }
@@ -291,6 +311,60 @@ struct list_page {
         definition.clear();
         values.clear();
     }
+};
+
+// A row's values and levels (values plus empty lists), for page splitting.
+struct row_shape {
+    std::size_t values, levels;
+};
+
+// The rows of a list<list<uint8>> column (u8_matrices) as write_list_chunk takes them: row r is
+// units[r] inner lists of bins[r] values. add() goes through the rows in order.
+struct matrix_rows {
+    static constexpr int depth = 2;
+    u8_matrices m;
+    std::size_t first = 0;  // the next row's first value in m.data
+
+    std::size_t size() const { return m.units.size(); }
+    row_shape shape(std::size_t r) const {
+        const std::size_t n = std::size_t{m.units[r]} * m.bins[r];
+        return {n, std::max<std::size_t>(n, std::max<std::uint32_t>(m.units[r], 1))};
+    }
+    void add(list_page& page, std::size_t r) {
+        const std::uint32_t units = m.units[r], bins = m.bins[r];
+        if (units == 0) page.add_empty(0, 0);
+        for (std::uint32_t u = 0; u < units; ++u) {
+            const std::uint8_t rep = u == 0 ? 0 : 1;
+            if (bins == 0)
+                page.add_empty(rep, 1);
+            else
+                page.add_values(rep, m.data.subspan(first + std::size_t{u} * bins, bins));
+        }
+        first += std::size_t{units} * bins;
+    }
+    std::span<const std::uint8_t> values() const { return m.data; }
+};
+
+// The rows of a list<uint8> or list<uint32> column (flat_lists, offsets checked).
+template <class T>
+struct flat_rows {
+    static constexpr int depth = 1;
+    flat_lists<T> l;
+
+    std::size_t size() const { return l.offsets.size() - 1; }
+    row_shape shape(std::size_t r) const {
+        const auto n = static_cast<std::size_t>(l.offsets[r + 1] - l.offsets[r]);
+        return {n, std::max<std::size_t>(n, 1)};
+    }
+    void add(list_page& page, std::size_t r) const {
+        const auto first = static_cast<std::size_t>(l.offsets[r]);
+        const std::size_t n = shape(r).values;
+        if (n == 0)
+            page.add_empty(0, 0);
+        else
+            page.add_values(0, l.values.subspan(first, n));
+    }
+    std::span<const T> values() const { return l.values; }
 };
 
 // Whether a row of `row_bytes` of values and `row_levels` levels still fits a page holding
@@ -377,10 +451,9 @@ struct table_writer::state {
     // The ColumnMetaData of a chunk about to be written at the current offset.
     format::column_meta begin_chunk(const column& col, const writer_options& o) const {
         format::column_meta m;
-        m.type = col.type == column_type::string ? format::type_byte_array : format::type_int32;
+        m.type = *leaf_element(col).type;
         m.encodings = {format::encoding_plain, format::encoding_rle};
-        m.path_in_schema = {col.name};
-        if (col.type == column_type::list_list_u8) m.path_in_schema = {col.name, "list", "element", "list", "element"};
+        for (const format::schema_element& e : column_elements(col)) m.path_in_schema.push_back(e.name);
         m.codec = o.compression == codec::zstd ? format::codec_zstd : format::codec_uncompressed;
         m.data_page_offset = static_cast<std::int64_t>(offset);
         return m;
@@ -418,38 +491,53 @@ struct table_writer::state {
         return c;
     }
 
-    // A list<list<uint8>> chunk: pages of whole rows (list_page, fits_page), values as INT32 0..255.
-    // num_values counts levels, as Parquet's do: values plus empty lists.
-    format::column_chunk write_chunk(const std::filesystem::path& path, const column& col, const writer_options& o,
-                                     u8_matrices rows) {
+    // A list chunk (Rows: matrix_rows or flat_rows): pages of whole rows (list_page,
+    // fits_page), values as INT32. num_values counts levels, as Parquet's do: values plus empty
+    // lists; so does null_count, the levels without a value. min/max in the values' own order
+    // (unsigned), as INT32 bytes.
+    template <class Rows>
+    format::column_chunk write_list_chunk(const std::filesystem::path& path, const column& col, const writer_options& o,
+                                          Rows rows) {
         format::column_meta m = begin_chunk(col, o);
-        list_page page;
+        list_page page{Rows::depth, {}, {}, {}};
         std::int64_t values = 0;
         const auto flush = [&] {
             values += static_cast<std::int64_t>(page.values.size());
             add_page(m, path, o, page.body(), page.definition.size());
             page.clear();
         };
-        std::size_t first = 0;  // of the row's data
-        for (std::size_t r = 0; r < rows.units.size(); ++r) {
-            const std::size_t n = std::size_t{rows.units[r]} * rows.bins[r];
-            const std::size_t levels = std::max<std::size_t>(n, std::max<std::uint32_t>(rows.units[r], 1));
-            if (!page.definition.empty() && !fits_page(page.values.size() * sizeof(std::int32_t),
-                                                       page.definition.size(), n * sizeof(std::int32_t), levels))
+        for (std::size_t r = 0; r < rows.size(); ++r) {
+            const row_shape row = rows.shape(r);
+            if (!page.definition.empty() &&
+                !fits_page(page.values.size() * sizeof(std::int32_t), page.definition.size(),
+                           row.values * sizeof(std::int32_t), row.levels))
                 flush();
-            page.add_row(rows.data.subspan(first, n), rows.units[r], rows.bins[r]);
-            first += n;
+            rows.add(page, r);
         }
         if (!page.definition.empty()) flush();
         m.stats.emplace();
-        m.stats->null_count = m.num_values - values;  // levels without a value: empty lists
-        if (!rows.data.empty()) {
-            const auto [lo, hi] = std::minmax_element(rows.data.begin(), rows.data.end());
-            set_min_max(*m.stats, std::int32_t{*lo}, std::int32_t{*hi});
+        m.stats->null_count = m.num_values - values;
+        const auto all = rows.values();
+        if (!all.empty()) {
+            using value = typename decltype(all)::value_type;
+            using stored = std::conditional_t<std::is_same_v<value, std::uint8_t>, std::int32_t, value>;
+            const auto [lo, hi] = std::minmax_element(all.begin(), all.end());
+            set_min_max(*m.stats, stored{*lo}, stored{*hi});
         }
         format::column_chunk c;
         c.meta_data = std::move(m);
         return c;
+    }
+
+    format::column_chunk write_chunk(const std::filesystem::path& path, const column& col, const writer_options& o,
+                                     u8_matrices rows) {
+        return write_list_chunk(path, col, o, matrix_rows{rows});
+    }
+
+    template <class T>
+    format::column_chunk write_chunk(const std::filesystem::path& path, const column& col, const writer_options& o,
+                                     flat_lists<T> rows) {
+        return write_list_chunk(path, col, o, flat_rows<T>{rows});
     }
 };
 
@@ -504,6 +592,26 @@ void table_writer::check_matrices(const std::string& name, const u8_matrices& ro
     }
 }
 
+void table_writer::check_lists(const std::string& name, std::span<const std::uint64_t> offsets, std::size_t values) {
+    const auto bad = [&](const std::string& what) {
+        throw std::invalid_argument(fmt::format("parquet::table_writer: column '{}' {}", name, what));
+    };
+    if (offsets.empty()) bad("has no offsets; expected rows + 1 offsets from 0 to the number of values");
+    if (offsets[0] != 0) bad(fmt::format("has offsets[0] = {}; expected 0", offsets[0]));
+    for (std::size_t r = 0; r + 1 < offsets.size(); ++r) {
+        if (offsets[r + 1] < offsets[r]) {
+            bad(fmt::format("has offsets[{}] = {} below offsets[{}] = {}; expected non-decreasing offsets", r + 1,
+                            offsets[r + 1], r, offsets[r]));
+        }
+        if (offsets[r + 1] - offsets[r] > max_row_bytes / sizeof(std::int32_t))
+            bad(fmt::format("row {} is too large", r));
+    }
+    if (offsets.back() != values) {
+        bad(fmt::format("has {} values, its last offset is {}; expected offsets to end at the number of values", values,
+                        offsets.back()));
+    }
+}
+
 void table_writer::check_strings(const std::string& name, std::span<const std::string> values) {
     for (const std::string& v : values)
         if (v.size() > max_row_bytes)
@@ -525,6 +633,9 @@ void table_writer::check_row_group(std::span<const column_values> columns) const
         }
         if (columns[c].type() == column_type::list_list_u8) check_matrices(schema_[c].name, columns[c].get_matrices());
         if (columns[c].type() == column_type::string) check_strings(schema_[c].name, columns[c].get_strings());
+        columns[c].visit([&](auto v) {  // flat_lists
+            if constexpr (requires { v.offsets; }) check_lists(schema_[c].name, v.offsets, v.values.size());
+        });
         if (columns[c].size() != columns[0].size()) {
             throw std::invalid_argument(fmt::format("parquet::table_writer: column '{}' has {} values, '{}' has {}",
                                                     schema_[c].name, columns[c].size(), schema_[0].name,

@@ -5,7 +5,12 @@
 //    string columns of a neural-pile row, with empty rows and lists, 1 x 1, 0xff and non-ASCII;
 //  * large.parquet (uncompressed, 2 row groups: rows 0-149, 150-300): spike_counts rows 0-299
 //    of 30 x 40, row 300 of 300 x 1000 (over 1 MiB of values: a page of its own), value
-//    (r + 3u + 7b) % 256 at row r, unit u, bin b; session_id "s<r>".
+//    (r + 3u + 7b) % 256 at row r, unit u, bin b; session_id "s<r>";
+//  * flat.parquet (ZSTD, 2 row groups of 3 and 2 rows): bins (list<u8>) [], [0, 255], [7], [],
+//    [1, 2, 3]; ids (list<u32>) [], [0, 2147483648, 4294967295], [1], [2147483647, 5], [];
+//  * flat_large.parquet (uncompressed, one row group of 400 rows): row r has (37r) % 3001
+//    values (row 0 empty; over 1 MiB of values per column: several pages), bins[r][i] =
+//    (r + 3i) % 256, ids[r][i] = (2654435761r + 40503i) % 2^32.
 #include <fmt/format.h>
 
 #include <array>
@@ -67,6 +72,44 @@ matrices large_rows(std::uint32_t first, std::uint32_t end) {
     return m;
 }
 
+template <class T>
+pq::flat_lists<T> view(const std::vector<T>& values, const std::vector<std::uint64_t>& offsets) {
+    return {values, offsets};
+}
+
+void write_flat(const std::filesystem::path& dir) {
+    sf::io::atomic_file out(dir / "flat.parquet");
+    pq::table_writer w(out.temp_path(), {{"bins", pq::column_type::list_u8}, {"ids", pq::column_type::list_u32}});
+    const std::vector<std::uint8_t> bins_a = {0, 255, 7}, bins_b = {1, 2, 3};
+    const std::vector<std::uint64_t> bins_a_offsets = {0, 0, 2, 3}, bins_b_offsets = {0, 0, 3};
+    const std::vector<std::uint32_t> ids_a = {0, 2147483648u, 4294967295u, 1}, ids_b = {2147483647u, 5};
+    const std::vector<std::uint64_t> ids_a_offsets = {0, 0, 3, 4}, ids_b_offsets = {0, 2, 2};
+    w.write_row_group(std::array<pq::column_values, 2>{view(bins_a, bins_a_offsets), view(ids_a, ids_a_offsets)});
+    w.write_row_group(std::array<pq::column_values, 2>{view(bins_b, bins_b_offsets), view(ids_b, ids_b_offsets)});
+    w.close();
+    out.commit();
+}
+
+void write_flat_large(const std::filesystem::path& dir) {
+    std::vector<std::uint8_t> bins;
+    std::vector<std::uint32_t> ids;
+    std::vector<std::uint64_t> offsets = {0};
+    for (std::uint32_t r = 0; r < 400; ++r) {
+        for (std::uint32_t i = 0; i < 37 * r % 3001; ++i) {
+            bins.push_back(static_cast<std::uint8_t>((r + 3 * i) % 256));
+            ids.push_back(2654435761u * r + 40503u * i);  // mod 2^32
+        }
+        offsets.push_back(bins.size());
+    }
+    sf::io::atomic_file out(dir / "flat_large.parquet");
+    pq::writer_options o;
+    o.compression = pq::codec::none;
+    pq::table_writer w(out.temp_path(), {{"bins", pq::column_type::list_u8}, {"ids", pq::column_type::list_u32}}, o);
+    w.write_row_group(std::array<pq::column_values, 2>{view(bins, offsets), view(ids, offsets)});
+    w.close();
+    out.commit();
+}
+
 std::vector<std::string> session_names(std::uint32_t first, std::uint32_t end) {
     std::vector<std::string> names;
     for (std::uint32_t r = first; r < end; ++r) names.push_back(fmt::format("s{}", r));
@@ -98,6 +141,8 @@ int main(int argc, char** argv) {
     try {
         write_small(argv[1]);
         write_large(argv[1]);
+        write_flat(argv[1]);
+        write_flat_large(argv[1]);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "parquet_fixture_writer: %s\n", e.what());
         return 1;

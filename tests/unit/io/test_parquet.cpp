@@ -109,6 +109,16 @@ void write_small(const fs::path& path, codec c = codec::zstd) {
     w.close();
 }
 
+// Writes `columns` (one per schema column, in order) as one row group.
+void write_table(const fs::path& path, const std::vector<column>& schema, const std::vector<column_values>& columns,
+                 codec c = codec::zstd) {
+    writer_options o;
+    o.compression = c;
+    table_writer w(path, schema, o);
+    w.write_row_group(columns);
+    w.close();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Thrift compact protocol: hand-computed bytes
 
@@ -640,9 +650,39 @@ void read_everything(const table_reader& r) {
                 case column_type::list_list_u8:
                     r.read_u8_lists(g, c);
                     break;
+                case column_type::list_u8:
+                    r.read_u8_list(g, c);
+                    break;
+                case column_type::list_u32:
+                    r.read_u32_list(g, c);
+                    break;
             }
         }
     }
+}
+
+// Reads every single-byte change of the file (4 per byte, written beside it) completely: each
+// must be read or rejected with an input_error (an exception of another type fails the test).
+// Returns how many changes were rejected, and the file's size.
+std::pair<std::size_t, std::size_t> rejected_corruptions(const fs::path& path) {
+    const std::string bytes = read_file(path);
+    const fs::path corrupt_path = path.parent_path() / "corrupt.parquet";
+    std::size_t rejected = 0;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        const auto b = static_cast<unsigned char>(bytes[i]);
+        for (const unsigned v : {0x00u, 0xffu, b ^ 0x01u, b ^ 0x80u}) {
+            if (v == b) continue;
+            std::string corrupt = bytes;
+            corrupt[i] = static_cast<char>(v);
+            write_file(corrupt_path, corrupt);
+            try {
+                read_everything(table_reader(corrupt_path));
+            } catch (const core::input_error&) {
+                ++rejected;
+            }
+        }
+    }
+    return {rejected, bytes.size()};
 }
 
 // Every single-byte change of a small file is read or rejected with an input_error: never
@@ -651,23 +691,8 @@ TEST(parquet_reader, single_byte_corruptions_are_read_or_rejected) {
     temp_dir dir;
     for (const codec c : {codec::none, codec::zstd}) {
         write_small(dir / "ok.parquet", c);
-        const std::string bytes = read_file(dir / "ok.parquet");
-        std::size_t rejected = 0;
-        for (std::size_t i = 0; i < bytes.size(); ++i) {
-            const auto b = static_cast<unsigned char>(bytes[i]);
-            for (const unsigned v : {0x00u, 0xffu, b ^ 0x01u, b ^ 0x80u}) {
-                if (v == b) continue;
-                std::string corrupt = bytes;
-                corrupt[i] = static_cast<char>(v);
-                write_file(dir / "c.parquet", corrupt);
-                try {
-                    read_everything(table_reader(dir / "c.parquet"));
-                } catch (const core::input_error&) {
-                    ++rejected;
-                }
-            }
-        }
-        EXPECT_GT(rejected, bytes.size());  // most changes outside the values are caught
+        const auto [rejected, bytes] = rejected_corruptions(dir / "ok.parquet");
+        EXPECT_GT(rejected, bytes);  // most changes outside the values are caught
     }
 }
 
@@ -785,6 +810,20 @@ std::vector<std::int32_t> page_value_counts(const split_file& f, const format::c
         pos += header_size + static_cast<std::size_t>(h.compressed_page_size);
     }
     return counts;
+}
+
+std::vector<std::int32_t> page_value_counts(const fs::path& path) {
+    const split_file f = split(path);
+    return page_value_counts(f, *f.meta.row_groups.at(0).columns.at(0).meta_data);
+}
+
+// The bytes of column 0 of row group 0 from its first page's body on, as hex.
+std::string first_page_body_hex(const fs::path& path) {
+    const split_file f = split(path);
+    const auto at = static_cast<std::size_t>(f.meta.row_groups.at(0).columns.at(0).meta_data->data_page_offset);
+    std::size_t header_size = 0;
+    format::decode_page_header(as_bytes(f.data.substr(at)), header_size);
+    return hex(f.data.substr(at + header_size));
 }
 
 const std::vector<std::string> odd_strings = {"",
@@ -922,37 +961,18 @@ TEST(parquet_footer, nested_list_schema_is_pyarrows_and_levels_are_counted) {
 TEST(parquet_writer, nested_page_bytes_of_one_value) {
     temp_dir dir;
     const matrices a = {{7}, {1}, {1}};
-    {
-        writer_options o;
-        o.compression = codec::none;
-        table_writer w(dir / "l.parquet", {{"c", column_type::list_list_u8}}, o);
-        w.write_row_group(std::array<column_values, 1>{a.view()});
-        w.close();
-    }
-    const split_file f = split(dir / "l.parquet");
-    const format::column_meta& m = *f.meta.row_groups[0].columns[0].meta_data;
-    std::size_t header_size = 0;
-    const auto at = static_cast<std::size_t>(m.data_page_offset);
-    format::decode_page_header(as_bytes(f.data.substr(at)), header_size);
+    write_table(dir / "l.parquet", {{"c", column_type::list_list_u8}}, {a.view()}, codec::none);
     // Repetition levels {0} (3 bytes behind their length), definition levels {4} (4 bytes),
     // then the value 7 as a little-endian INT32.
-    EXPECT_EQ(hex(f.data.substr(at + header_size)), "03 00 00 00 03 00 00 04 00 00 00 03 04 00 00 07 00 00 00");
+    EXPECT_EQ(first_page_body_hex(dir / "l.parquet"), "03 00 00 00 03 00 00 04 00 00 00 03 04 00 00 07 00 00 00");
 }
 
 TEST(parquet_writer, nested_pages_hold_whole_rows) {
     temp_dir dir;
     // 100 x 1000 = 400 KB of INT32 per row: 2 rows per page; 300 x 1000 (1.2 MB) alone.
     const matrices a = make_matrices({{100, 1000}, {100, 1000}, {100, 1000}, {300, 1000}, {100, 1000}, {1, 1}});
-    {
-        writer_options o;
-        o.compression = codec::none;
-        table_writer w(dir / "l.parquet", {{"c", column_type::list_list_u8}}, o);
-        w.write_row_group(std::array<column_values, 1>{a.view()});
-        w.close();
-    }
-    const split_file f = split(dir / "l.parquet");
-    EXPECT_EQ(page_value_counts(f, *f.meta.row_groups[0].columns[0].meta_data),
-              (std::vector<std::int32_t>{200'000, 100'000, 300'000, 100'001}));
+    write_table(dir / "l.parquet", {{"c", column_type::list_list_u8}}, {a.view()}, codec::none);
+    EXPECT_EQ(page_value_counts(dir / "l.parquet"), (std::vector<std::int32_t>{200'000, 100'000, 300'000, 100'001}));
     EXPECT_EQ(table_reader(dir / "l.parquet").read_u8_lists(0, 0), as_lists(a));
 }
 
@@ -969,22 +989,45 @@ TEST(parquet_writer, rejects_matrices_whose_sizes_disagree) {
     EXPECT_EQ(w.rows_written(), 0u);
 }
 
-// A list column file whose single page is replaced by one of the given levels and values (to
-// build what table_writer never writes: ragged inner lists, nulls).
-void write_list_page(const fs::path& path, const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
-                     const std::vector<std::int32_t>& values, std::int64_t rows) {
-    temp_dir dir;
-    const matrices one = {{1}, {1}, {1}};
-    {
-        writer_options o;
-        o.compression = codec::none;
-        table_writer w(dir / "one.parquet", {{"c", column_type::list_list_u8}}, o);
-        w.write_row_group(std::array<column_values, 1>{one.view()});
-        w.close();
+// One row of a column of each list type, or of strings: [[1, 2]], [1, 2], [1, 2] or "x".
+column_values one_row(column_type t) {
+    static const matrices m = make_matrices({{1, 2}});
+    static const std::vector<std::uint8_t> v8 = {1, 2};
+    static const std::vector<std::uint32_t> v32 = {1, 2};
+    static const std::vector<std::uint64_t> offsets = {0, 2};
+    static const std::vector<std::string> s = {"x"};
+    switch (t) {
+        case column_type::list_list_u8:
+            return m.view();
+        case column_type::list_u8:
+            return flat_lists<std::uint8_t>{v8, offsets};
+        case column_type::list_u32:
+            return flat_lists<std::uint32_t>{v32, offsets};
+        default:
+            return s;
     }
+}
+
+// A file of `schema` with one row (one_row) in one row group.
+void write_one_row(const fs::path& path, const std::vector<column>& schema, codec c = codec::zstd) {
+    std::vector<column_values> values;
+    for (const column& col : schema) values.push_back(one_row(col.type));
+    write_table(path, schema, values, c);
+}
+
+// A file of one list column of `type` whose single page is replaced by one of the given levels
+// and values (to build what table_writer never writes: ragged inner lists, nulls, a REQUIRED
+// leaf, which lowers the maximum definition level by one).
+void write_list_page(const fs::path& path, const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
+                     const std::vector<std::int32_t>& values, std::int64_t rows,
+                     column_type type = column_type::list_list_u8, bool required_leaf = false) {
+    temp_dir dir;
+    write_one_row(dir / "one.parquet", {{"c", type}}, codec::none);
     split_file f = split(dir / "one.parquet");
+    if (required_leaf) f.meta.schema.back().repetition_type = format::repetition_required;
     std::string body;
-    for (const auto& [levels, max] : {std::pair{&rep, 2}, std::pair{&def, 4}}) {
+    const int depth = list_depth(type);
+    for (const auto& [levels, max] : {std::pair{&rep, depth}, std::pair{&def, 2 * depth - int{required_leaf}}}) {
         const std::string enc = format::encode_levels(*levels, format::level_bit_width(max));
         const auto n = static_cast<std::uint32_t>(enc.size());
         body.append(reinterpret_cast<const char*>(&n), 4);
@@ -1016,15 +1059,25 @@ TEST(parquet_reader, reads_ragged_inner_lists) {
     EXPECT_EQ(got.row_offsets, (std::vector<std::uint64_t>{0, 3, 3, 4}));
 }
 
-TEST(parquet_reader, rejects_nulls_and_bad_levels_in_lists) {
+// A file of one list column of `type` whose single page holds the given levels and values
+// (write_list_page) must be rejected when read with one line naming the file and the column and
+// containing `fragment`.
+void expect_list_page_rejected(const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
+                               const std::vector<std::int32_t>& values, std::int64_t rows, const std::string& fragment,
+                               column_type type) {
     temp_dir dir;
-    const auto rejected = [&](const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
-                              const std::vector<std::int32_t>& values, std::int64_t rows, const std::string& fragment) {
-        write_list_page(dir / "bad.parquet", rep, def, values, rows);
-        const table_reader r(dir / "bad.parquet");
-        const std::string msg = input_error_of([&] { r.read_u8_lists(0, 0); });
-        EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
-        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+    write_list_page(dir / "bad.parquet", rep, def, values, rows, type);
+    const table_reader r(dir / "bad.parquet");
+    const std::string msg = input_error_of([&] { read_everything(r); });
+    EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
+    EXPECT_NE(msg.find("bad.parquet: row group 0, column 'c'"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+}
+
+TEST(parquet_reader, rejects_nulls_and_bad_levels_in_lists) {
+    const auto rejected = [](const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
+                             const std::vector<std::int32_t>& values, std::int64_t rows, const std::string& fragment) {
+        expect_list_page_rejected(rep, def, values, rows, fragment, column_type::list_list_u8);
     };
     rejected({0, 1}, {4, 1}, {1}, 1, "a null inner list");
     rejected({0, 2}, {4, 3}, {1}, 1, "a null value");
@@ -1032,32 +1085,34 @@ TEST(parquet_reader, rejects_nulls_and_bad_levels_in_lists) {
     rejected({0}, {4}, {1, 2}, 1, "bytes of values for 1 values");
     rejected({0, 0}, {4, 4}, {1, 2}, 1, "pages hold 2 rows");
     rejected({1}, {4}, {1}, 1, "levels before the first row");
-    rejected({0, 2}, {2, 4}, {1}, 1, "repetition level 2 outside an inner list");
-    rejected({0, 1}, {0, 4}, {1}, 1, "an inner list in an empty row");
+    rejected({0, 2}, {2, 4}, {1}, 1, "repetition level 2 continues an empty inner list");
+    rejected({0, 2}, {4, 2}, {1}, 1, "an empty inner list continued");
+    rejected({0, 1}, {0, 4}, {1}, 1, "repetition level 1 continues an empty row");
     rejected({0, 1}, {4, 0}, {1}, 1, "an empty row continued");
+}
+
+// A file of `schema` (write_one_row) whose footer `edit` changes must be rejected when opened,
+// with a message containing `fragment`.
+void expect_rejected_schema(const std::vector<column>& schema, const std::function<void(format::file_meta&)>& edit,
+                            const std::string& fragment) {
+    temp_dir dir;
+    write_one_row(dir / "ok.parquet", schema);
+    split_file f = split(dir / "ok.parquet");
+    edit(f.meta);
+    join(dir / "edited.parquet", f);
+    const std::string msg = input_error_of([&] { table_reader(dir / "edited.parquet"); });
+    EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
 }
 
 TEST(parquet_reader, rejects_other_nestings_and_annotations) {
     const auto nested_rejected = [](const std::function<void(format::file_meta&)>& edit, const std::string& fragment) {
-        temp_dir dir;
-        const matrices a = make_matrices({{1, 2}});
-        const std::vector<std::string> s = {"x"};
-        {
-            table_writer w(dir / "ok.parquet", {{"c", column_type::list_list_u8}, {"s", column_type::string}});
-            w.write_row_group(std::array<column_values, 2>{a.view(), s});
-            w.close();
-        }
-        split_file f = split(dir / "ok.parquet");
-        edit(f.meta);
-        join(dir / "edited.parquet", f);
-        const std::string msg = input_error_of([&] { table_reader(dir / "edited.parquet"); });
-        EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
-        EXPECT_EQ(msg.find('\n'), std::string::npos) << msg;
+        expect_rejected_schema({{"c", column_type::list_list_u8}, {"s", column_type::string}}, edit, fragment);
     };
     // An optional outer list (null rows), a signed or 16-bit leaf, a binary (unannotated) string,
     // a path that does not name the schema's nodes, a leaf that is not under two lists.
     nested_rejected([](format::file_meta& m) { m.schema[1].repetition_type = format::repetition_optional; },
-                    "group other than list<list<uint8>>");
+                    "group other than list<uint8>, list<uint32> or list<list<uint8>>");
     nested_rejected([](format::file_meta& m) { m.schema[5].integer->is_signed = true; }, "list<list<uint8>>");
     nested_rejected([](format::file_meta& m) { m.schema[5].converted_type = 12; }, "list<list<uint8>>");  // UINT_16
     nested_rejected([](format::file_meta& m) { m.schema[3].list = false, m.schema[3].converted_type.reset(); },
@@ -1073,38 +1128,320 @@ TEST(parquet_reader, rejects_other_nestings_and_annotations) {
     nested_rejected([](format::file_meta& m) { m.schema[0].num_children = 6; }, "nested columns");
 }
 
-// Every single-byte change of a small file of strings and lists is read or rejected with an
-// input_error (the levels and lengths are parsed from the file: none may be trusted).
+// Every single-byte change of a small file of strings and lists (both nestings) is read or
+// rejected with an input_error (the levels and lengths are parsed from the file: none may be
+// trusted).
 TEST(parquet_reader, single_byte_corruptions_of_strings_and_lists_are_read_or_rejected) {
     temp_dir dir;
     const matrices a = make_matrices({{0, 0}, {2, 0}, {1, 1}, {2, 9}});
     const std::vector<std::string> s = {"", "ab", "\xce\xb1", "long enough string"};
+    const list_chunk<std::uint8_t> f8 = {{1, 2, 255, 9}, {0, 0, 3, 3, 4}};
+    const list_chunk<std::uint32_t> f32 = {{7, 4294967295u, 0, 1u << 31, 5}, {0, 1, 1, 3, 5}};
+    const std::vector<column> schema = {{"c", column_type::list_list_u8},
+                                        {"s", column_type::string},
+                                        {"f8", column_type::list_u8},
+                                        {"f32", column_type::list_u32}};
     for (const codec c : {codec::none, codec::zstd}) {
-        writer_options o;
-        o.compression = c;
-        {
-            table_writer w(dir / "ok.parquet", {{"c", column_type::list_list_u8}, {"s", column_type::string}}, o);
-            w.write_row_group(std::array<column_values, 2>{a.view(), s});
-            w.close();
-        }
-        const std::string bytes = read_file(dir / "ok.parquet");
-        std::size_t rejected = 0;
-        for (std::size_t i = 0; i < bytes.size(); ++i) {
-            const auto b = static_cast<unsigned char>(bytes[i]);
-            for (const unsigned v : {0x00u, 0xffu, b ^ 0x01u, b ^ 0x80u}) {
-                if (v == b) continue;
-                std::string corrupt = bytes;
-                corrupt[i] = static_cast<char>(v);
-                write_file(dir / "c.parquet", corrupt);
-                try {
-                    read_everything(table_reader(dir / "c.parquet"));
-                } catch (const core::input_error&) {
-                    ++rejected;
-                }
-            }
-        }
-        EXPECT_GT(rejected, bytes.size());
+        write_table(dir / "ok.parquet", schema, {a.view(), s, f8.view(), f32.view()}, c);
+        const auto [rejected, bytes] = rejected_corruptions(dir / "ok.parquet");
+        EXPECT_GT(rejected, bytes);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// list<u8> and list<u32> columns
+
+// Rows of the given sizes, value(r, i) at row r, index i (as T: uint8 keeps the low byte).
+template <class T>
+list_chunk<T> make_flat(const std::vector<std::size_t>& sizes,
+                        const std::function<std::uint64_t(std::size_t, std::size_t)>& value) {
+    list_chunk<T> l;
+    for (std::size_t r = 0; r < sizes.size(); ++r) {
+        for (std::size_t i = 0; i < sizes[r]; ++i) l.values.push_back(static_cast<T>(value(r, i)));
+        l.offsets.push_back(l.values.size());
+    }
+    return l;
+}
+
+const std::vector<column> flat_schema = {{"bins", column_type::list_u8}, {"ids", column_type::list_u32}};
+
+TEST(parquet_writer, column_values_hold_flat_lists) {
+    const std::vector<std::uint8_t> v = {1, 2};
+    const std::vector<std::uint64_t> offsets = {0, 0, 2};
+    const column_values c(flat_lists<std::uint8_t>{v, offsets});
+    EXPECT_EQ(c.type(), column_type::list_u8);
+    EXPECT_EQ(c.size(), 2u);
+    EXPECT_EQ(c.get_lists<std::uint8_t>().values.data(), v.data());
+    EXPECT_THROW(c.get_lists<std::uint32_t>(), std::invalid_argument);
+    EXPECT_THROW(c.get_matrices(), std::invalid_argument);
+    EXPECT_EQ(column_values(flat_lists<std::uint32_t>{}).type(), column_type::list_u32);
+    EXPECT_EQ(column_values(flat_lists<std::uint32_t>{}).size(), 0u);
+    EXPECT_STREQ(to_string(column_type::list_u8), "list<u8>");
+    EXPECT_STREQ(to_string(column_type::list_u32), "list<u32>");
+    EXPECT_EQ(list_depth(column_type::list_u32), 1);
+    EXPECT_EQ(list_depth(column_type::list_list_u8), 2);
+    EXPECT_EQ(list_depth(column_type::string), 0);
+}
+
+TEST_P(parquet_codec, flat_lists_round_trip_with_empty_rows_and_values_above_2_pow_31) {
+    temp_dir dir;
+    writer_options o;
+    o.compression = GetParam();
+    // Rows [], [1, 2, 3], [], [255], [0]; then a row group of one empty row.
+    const list_chunk<std::uint8_t> a8 = {{1, 2, 3, 255, 0}, {0, 0, 3, 3, 4, 5}}, b8 = {{}, {0, 0}};
+    const list_chunk<std::uint32_t> a32 = {{0, 2147483648u, 4294967295u, 2147483647u, 7}, {0, 0, 3, 3, 4, 5}},
+                                    b32 = {{1u << 31}, {0, 1}};
+    const std::vector<std::uint32_t> na = {1, 2, 3, 4, 5}, nb = {6}, none;
+    {
+        table_writer w(dir / "f.parquet", {flat_schema[0], flat_schema[1], {"n", column_type::u32}}, o);
+        w.write_row_group(std::array<column_values, 3>{a8.view(), a32.view(), na});
+        // Zero rows (offsets {0}) write nothing.
+        w.write_row_group(
+            std::array<column_values, 3>{list_chunk<std::uint8_t>{}.view(), list_chunk<std::uint32_t>{}.view(), none});
+        w.write_row_group(std::array<column_values, 3>{b8.view(), b32.view(), nb});
+        w.close();
+        EXPECT_EQ(w.rows_written(), 6u);
+    }
+    const table_reader r(dir / "f.parquet");
+    EXPECT_EQ(r.schema(), (std::vector<column>{flat_schema[0], flat_schema[1], {"n", column_type::u32}}));
+    ASSERT_EQ(r.row_group_count(), 2u);
+    EXPECT_EQ(r.read_u8_list(0, 0), a8);
+    EXPECT_EQ(r.read_u32_list(0, 1), a32);
+    EXPECT_EQ(r.read_u8_list(1, 0), b8);
+    EXPECT_EQ(r.read_u32_list(1, 1), b32);
+    EXPECT_EQ(r.read_column<std::uint32_t>(1, 2), nb);
+    EXPECT_THROW(r.read_u32_list(0, 0), std::invalid_argument);
+    EXPECT_THROW(r.read_u8_list(0, 1), std::invalid_argument);
+    EXPECT_THROW(r.read_u8_lists(0, 0), std::invalid_argument);
+    EXPECT_THROW(r.read_column<std::uint32_t>(0, 1), std::invalid_argument);
+    EXPECT_THROW(r.read_u8_list(0, 2), std::invalid_argument);
+    EXPECT_THROW(r.read_u8_list(2, 0), std::out_of_range);
+}
+
+TEST_P(parquet_codec, flat_lists_of_an_empty_table) {
+    temp_dir dir;
+    writer_options o;
+    o.compression = GetParam();
+    {
+        table_writer w(dir / "e.parquet", flat_schema, o);
+        w.write_row_group(
+            std::array<column_values, 2>{list_chunk<std::uint8_t>{}.view(), list_chunk<std::uint32_t>{}.view()});
+        w.close();
+    }
+    const table_reader r(dir / "e.parquet");
+    EXPECT_EQ(r.schema(), flat_schema);
+    EXPECT_EQ(r.num_rows(), 0u);
+    EXPECT_EQ(r.row_group_count(), 0u);
+}
+
+TEST_P(parquet_codec, flat_lists_over_several_pages_round_trip) {
+    temp_dir dir;
+    // 2000 rows of 0..999 values (about 4 MB of INT32 per column), some empty.
+    std::vector<std::size_t> sizes;
+    for (std::size_t r = 0; r < 2000; ++r) sizes.push_back(r * 7 % 1000);
+    const auto a8 = make_flat<std::uint8_t>(sizes, [](std::size_t r, std::size_t i) { return r + 3 * i; });
+    const auto a32 = make_flat<std::uint32_t>(
+        sizes, [](std::size_t r, std::size_t i) { return r * 2654435761u + i * 40503u; });  // mod 2^32
+    write_table(dir / "f.parquet", flat_schema, {a8.view(), a32.view()}, GetParam());
+    const split_file f = split(dir / "f.parquet");
+    for (std::size_t c = 0; c < 2; ++c) {
+        const format::column_meta& m = *f.meta.row_groups[0].columns[c].meta_data;
+        EXPECT_GE(page_value_counts(f, m).size(), 4u) << c;
+        EXPECT_EQ(m.stats->null_count, 2);  // rows 0 and 1000
+    }
+    const table_reader r(dir / "f.parquet");
+    EXPECT_EQ(r.read_u8_list(0, 0), a8);
+    EXPECT_EQ(r.read_u32_list(0, 1), a32);
+}
+
+TEST(parquet_footer, flat_list_schemas_are_pyarrows_and_levels_are_counted) {
+    temp_dir dir;
+    const list_chunk<std::uint8_t> bins = {{5, 9}, {0, 0, 2, 2}};               // [], [5, 9], []
+    const list_chunk<std::uint32_t> ids = {{4294967295u, 0, 1}, {0, 1, 1, 3}};  // [2^32 - 1], [], [0, 1]
+    write_table(dir / "f.parquet", flat_schema, {bins.view(), ids.view()});
+    const split_file f = split(dir / "f.parquet");
+    const std::vector<format::schema_element>& s = f.meta.schema;
+    ASSERT_EQ(s.size(), 7u);
+    EXPECT_EQ(s[0].num_children, 2);
+    const std::vector<std::int32_t> repetition = {format::repetition_required, format::repetition_repeated,
+                                                  format::repetition_optional};
+    for (const std::size_t first : {1u, 4u}) {
+        const std::vector<std::string> names = {first == 1 ? "bins" : "ids", "list", "element"};
+        for (std::size_t i = 0; i < 3; ++i) {
+            EXPECT_EQ(s[first + i].name, names[i]);
+            EXPECT_EQ(s[first + i].repetition_type, repetition[i]) << i;
+            EXPECT_EQ(s[first + i].num_children, i < 2 ? std::optional<std::int32_t>(1) : std::nullopt);
+        }
+        EXPECT_TRUE(s[first].list && !s[first + 1].list && !s[first + 2].list);
+        EXPECT_EQ(s[first].converted_type, format::converted_list);
+        EXPECT_FALSE(s[first + 1].converted_type);
+        EXPECT_EQ(s[first + 2].type, format::type_int32);
+        EXPECT_FALSE(s[first + 2].integer->is_signed);
+        EXPECT_EQ(f.meta.row_groups[0].columns[first == 1 ? 0 : 1].meta_data->path_in_schema, names);
+    }
+    EXPECT_EQ(s[3].converted_type, format::converted_uint_8);
+    EXPECT_EQ(s[3].integer->bit_width, 8);
+    EXPECT_EQ(s[6].converted_type, format::converted_uint_32);
+    EXPECT_EQ(s[6].integer->bit_width, 32);
+    const format::column_meta& b = *f.meta.row_groups[0].columns[0].meta_data;
+    EXPECT_EQ(b.num_values, 4);  // levels: 2 empty rows, 2 values
+    EXPECT_EQ(b.stats->null_count, 2);
+    EXPECT_EQ(b.stats->min_value, std::string("\x05\0\0\0", 4));
+    EXPECT_EQ(b.stats->max_value, std::string("\x09\0\0\0", 4));
+    const format::column_meta& i = *f.meta.row_groups[0].columns[1].meta_data;
+    EXPECT_EQ(i.num_values, 4);
+    EXPECT_EQ(i.stats->null_count, 1);
+    // Unsigned order (UINT_32): 0 .. 2^32 - 1, not the int32 order -1 .. 1.
+    EXPECT_EQ(i.stats->min_value, std::string("\0\0\0\0", 4));
+    EXPECT_EQ(i.stats->max_value, "\xff\xff\xff\xff");
+}
+
+TEST(parquet_writer, flat_list_page_bytes) {
+    temp_dir dir;
+    const list_chunk<std::uint8_t> rows = {{7}, {0, 1, 1}};  // [7], []
+    write_table(dir / "f.parquet", {{"c", column_type::list_u8}}, {rows.view()}, codec::none);
+    // Repetition levels {0, 0} at 1 bit (one bit-packed group: 2 bytes behind their length),
+    // definition levels {2, 0} at 2 bits (3 bytes), then the value 7 as a little-endian INT32.
+    EXPECT_EQ(first_page_body_hex(dir / "f.parquet"), "02 00 00 00 03 00 03 00 00 00 03 02 00 07 00 00 00");
+}
+
+TEST(parquet_writer, flat_list_pages_hold_whole_rows) {
+    temp_dir dir;
+    // 100 000 values = 400 KB of INT32: 2 rows per page; 300 000 (1.2 MB) alone; then an empty
+    // row, which opens the next page (the full page has no room for its level).
+    const std::vector<std::size_t> sizes = {100'000, 100'000, 100'000, 300'000, 0, 100'000, 1};
+    const auto rows = make_flat<std::uint32_t>(sizes, [](std::size_t r, std::size_t i) { return (r << 28) + i; });
+    write_table(dir / "f.parquet", {{"c", column_type::list_u32}}, {rows.view()}, codec::none);
+    EXPECT_EQ(page_value_counts(dir / "f.parquet"), (std::vector<std::int32_t>{200'000, 100'000, 300'000, 100'002}));
+    EXPECT_EQ(table_reader(dir / "f.parquet").read_u32_list(0, 0), rows);
+}
+
+TEST(parquet_writer, rejects_bad_flat_list_offsets) {
+    temp_dir dir;
+    table_writer w(dir / "f.parquet", {{"c", column_type::list_u8}});
+    const std::vector<std::uint8_t> v = {1, 2, 3};
+    const auto message = [&](const column_values& c) -> std::string {
+        try {
+            w.write_row_group(std::array<column_values, 1>{c});
+        } catch (const std::invalid_argument& e) {
+            return e.what();
+        }
+        return "no std::invalid_argument";
+    };
+    const auto offsets_message = [&](const std::vector<std::uint64_t>& offsets) {
+        return message(flat_lists<std::uint8_t>{v, offsets});
+    };
+    EXPECT_EQ(offsets_message({}),
+              "parquet::table_writer: column 'c' has no offsets; expected rows + 1 offsets from 0 to the number of "
+              "values");
+    EXPECT_EQ(offsets_message({1, 3}), "parquet::table_writer: column 'c' has offsets[0] = 1; expected 0");
+    EXPECT_EQ(offsets_message({0, 2, 1, 3}),
+              "parquet::table_writer: column 'c' has offsets[2] = 1 below offsets[1] = 2; expected non-decreasing "
+              "offsets");
+    EXPECT_EQ(offsets_message({0, 2}),
+              "parquet::table_writer: column 'c' has 3 values, its last offset is 2; expected offsets to end at the "
+              "number of values");
+    EXPECT_NE(offsets_message({0, 1, 4}).find("its last offset is 4"), std::string::npos);
+    const std::vector<std::uint32_t> v32 = {1};
+    const std::vector<std::uint64_t> one = {0, 1};
+    EXPECT_EQ(message(flat_lists<std::uint32_t>{v32, one}),
+              "parquet::table_writer: column 'c' is list<u8>, values given are list<u32>");
+    EXPECT_EQ(w.rows_written(), 0u);
+}
+
+TEST(parquet_reader, reads_and_rejects_hand_built_flat_list_levels) {
+    temp_dir dir;
+    // Rows [1, 2, 3], [], [4, 5].
+    write_list_page(dir / "ok.parquet", {0, 1, 1, 0, 0, 1}, {2, 2, 2, 0, 2, 2}, {1, 2, 3, 4, 5}, 3,
+                    column_type::list_u8);
+    EXPECT_EQ(table_reader(dir / "ok.parquet").read_u8_list(0, 0),
+              (list_chunk<std::uint8_t>{{1, 2, 3, 4, 5}, {0, 3, 3, 5}}));
+    // A REQUIRED element (max definition level 1): [7], [].
+    write_list_page(dir / "required.parquet", {0, 0}, {1, 0}, {7}, 2, column_type::list_u8, true);
+    EXPECT_EQ(table_reader(dir / "required.parquet").read_u8_list(0, 0), (list_chunk<std::uint8_t>{{7}, {0, 1, 1}}));
+    // uint32: the INT32 bit pattern.
+    write_list_page(dir / "ok32.parquet", {0, 1}, {2, 2}, {-1, std::numeric_limits<std::int32_t>::min()}, 1,
+                    column_type::list_u32);
+    EXPECT_EQ(table_reader(dir / "ok32.parquet").read_u32_list(0, 0),
+              (list_chunk<std::uint32_t>{{4294967295u, 2147483648u}, {0, 2}}));
+
+    const auto rejected = [](const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
+                             const std::vector<std::int32_t>& values, std::int64_t rows, const std::string& fragment,
+                             column_type type = column_type::list_u8) {
+        expect_list_page_rejected(rep, def, values, rows, fragment, type);
+    };
+    rejected({0, 1}, {2, 1}, {1}, 1, "level 1: a null value");
+    rejected({0, 1}, {2, 1}, {1}, 1, "level 1: a null value", column_type::list_u32);
+    rejected({0}, {2}, {256}, 1, "value 256 outside 0..255");
+    rejected({0}, {2}, {-1}, 1, "value -1 outside 0..255");
+    rejected({0}, {2}, {1, 2}, 1, "8 bytes of values for 1 values");
+    rejected({0, 0}, {2, 0}, {}, 1, "more levels than the page's 0 values", column_type::list_u32);
+    rejected({0, 0}, {2, 2}, {1, 2}, 1, "pages hold 2 rows");
+    rejected({0, 1, 1}, {2, 2, 2}, {1, 2, 3}, 2, "pages hold 1 rows; expected 2 (the row count)",
+             column_type::list_u32);
+    rejected({1}, {2}, {1}, 1, "levels before the first row");
+    rejected({0, 1}, {0, 2}, {1}, 1, "level 1: repetition level 1 continues an empty row");
+    rejected({0, 1}, {2, 0}, {1}, 1, "level 1: an empty row continued");
+    rejected({0}, {3}, {1}, 1, "level 3 exceeds the maximum 2");
+    rejected({0}, {1}, {1}, 1, "level 0: a null value; expected list<u32> levels and values without nulls",
+             column_type::list_u32);
+}
+
+TEST(parquet_reader, rejects_other_list_element_types) {
+    // Columns c (list<u8>: schema 1-3), d (list<u32>: schema 4-6), s (string: schema 7).
+    const auto flat_rejected = [](const std::function<void(format::file_meta&)>& edit, const std::string& fragment) {
+        expect_rejected_schema({{"c", column_type::list_u8}, {"d", column_type::list_u32}, {"s", column_type::string}},
+                               edit, fragment);
+    };
+    const std::string other_element = "is a list of elements of physical type";
+    // list<int8>, list<uint16>, list<int32> (no annotation), list<uint64>, list<string>.
+    flat_rejected([](format::file_meta& m) { m.schema[3].integer->is_signed = true; }, "column 'c' " + other_element);
+    flat_rejected(
+        [](format::file_meta& m) {
+            m.schema[3].integer->bit_width = 16;
+            m.schema[3].converted_type = 12;  // UINT_16
+        },
+        "column 'c' " + other_element + " 1");
+    flat_rejected(
+        [](format::file_meta& m) {
+            m.schema[6].integer.reset();
+            m.schema[6].converted_type.reset();
+        },
+        "column 'd' " + other_element + " 1");
+    flat_rejected(
+        [](format::file_meta& m) {
+            m.schema[6].type = format::type_int64;
+            m.schema[6].integer->bit_width = 64;
+            m.schema[6].converted_type = format::converted_uint_64;
+        },
+        "column 'd' " + other_element + " 2");
+    flat_rejected(
+        [](format::file_meta& m) {
+            m.schema[6].type = format::type_byte_array;
+            m.schema[6].integer.reset();
+            m.schema[6].converted_type = format::converted_utf8;
+            m.schema[6].string = true;
+        },
+        "column 'd' " + other_element + " 6");
+    // A repeated element, a null-able row (optional outer group), a non-repeated middle group.
+    flat_rejected([](format::file_meta& m) { m.schema[3].repetition_type = format::repetition_repeated; },
+                  "unsupported annotation or repetition");
+    flat_rejected([](format::file_meta& m) { m.schema[4].repetition_type = format::repetition_optional; },
+                  "column 'd' is a group other than list<uint8>, list<uint32> or list<list<uint8>>");
+    flat_rejected([](format::file_meta& m) { m.schema[2].repetition_type = format::repetition_required; },
+                  "column 'c' is a group other than");
+    flat_rejected([](format::file_meta& m) { m.row_groups[0].columns[1].meta_data->path_in_schema[2] = "item"; },
+                  "row group 0, column 'd': path_in_schema differs");
+    flat_rejected([](format::file_meta& m) { m.row_groups[0].columns[0].meta_data->num_values = 0; },
+                  "0 values for 1 rows");
+    // list<list<uint32>>: a two-deep nesting of uint32.
+    expect_rejected_schema(
+        {{"c", column_type::list_list_u8}},
+        [](format::file_meta& m) {
+            m.schema[5].integer->bit_width = 32;
+            m.schema[5].converted_type = format::converted_uint_32;
+        },
+        "column 'c' is a list of lists of elements of physical type 1 with an unsupported annotation");
 }
 
 }  // namespace

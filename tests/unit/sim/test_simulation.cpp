@@ -6,6 +6,7 @@
 #include "models/vogels_abbott.hpp"
 #include "sim/poisson_counts.hpp"
 #include "sim/simulation.hpp"
+#include "test_world.hpp"
 
 #include <gtest/gtest.h>
 
@@ -32,13 +33,16 @@ sim::network_spec small_balanced_network(bool random_synapses) {
     return net;
 }
 
-std::vector<test::captured_spike> run_with_threads(const sim::network_spec& net, int threads, double t_ms) {
+// The spikes of `net` with `threads` threads per rank on `world` (nullptr: this process alone; the
+// tests' reference runs use it, the others run on test_world(): MPI ranks in sf_unit_sim_mpi).
+std::vector<test::captured_spike> run_with_threads(const sim::network_spec& net, int threads, double t_ms,
+                                                   comm::communicator* world = test::test_world()) {
     const auto registry = models::builtin_registry();
     sim::run_spec run;
     run.threads = threads;
     run.seed = 77;
     test::capture_spikes spikes;
-    sim::simulation s(net, run, registry);
+    sim::simulation s(net, run, registry, world);
     s.attach_spike_sink(&spikes);
     s.run(t_ms);
     return spikes.spikes;
@@ -49,8 +53,9 @@ std::vector<test::captured_spike> run_with_threads(const sim::network_spec& net,
 class thread_invariance : public ::testing::TestWithParam<bool> {};
 TEST_P(thread_invariance, spikes_identical_for_1_2_3_threads) {
     const auto net = small_balanced_network(GetParam());
-    const auto one = run_with_threads(net, 1, 300);
+    const auto one = run_with_threads(net, 1, 300, nullptr);
     ASSERT_GT(one.size(), 1000u) << "the network must be active for the comparison to mean anything";
+    EXPECT_EQ(one, run_with_threads(net, 1, 300));
     EXPECT_EQ(one, run_with_threads(net, 2, 300));
     EXPECT_EQ(one, run_with_threads(net, 3, 300));
 }
@@ -111,6 +116,30 @@ TEST(simulation, state_probe_samples_every_interval) {
     EXPECT_NEAR(state.samples[0].front().first, 0.5, 1e-12);
     EXPECT_NEAR(state.samples[0].back().first, 5.0, 1e-12);
     EXPECT_GT(state.samples[0].back().second[1], -70.0);  // depolarised by i_e
+}
+
+namespace {
+// Samples of v at three neurons spread over the population (so over the ranks, under MPI).
+std::vector<std::pair<double, std::vector<double>>> probe_samples(int threads, comm::communicator* world) {
+    const auto net = small_balanced_network(true);
+    sim::run_spec run;
+    run.threads = threads;
+    run.seed = 5;
+    run.probes = {{"exc", "v", {0, 599, 1199}, 0.3}};
+    const auto registry = models::builtin_registry();
+    sim::simulation s(net, run, registry, world);
+    test::capture_state state;
+    s.attach_state_sink(&state);
+    s.run(100.0);
+    return state.samples[0];
+}
+}  // namespace
+
+TEST(simulation, state_probe_samples_are_identical_for_any_thread_or_rank_count) {
+    const auto one = probe_samples(1, nullptr);
+    ASSERT_EQ(one.size(), 333u);
+    EXPECT_EQ(one, probe_samples(1, test::test_world()));
+    EXPECT_EQ(one, probe_samples(3, test::test_world()));
 }
 
 namespace {
@@ -292,8 +321,9 @@ TEST(simulation, dense_poisson_input_is_identical_for_any_thread_count) {
     st.rate_hz = 20000.0;
     st.weight = 87.8;
     net.stimuli.push_back(st);
-    const auto one = run_with_threads(net, 1, 200);
+    const auto one = run_with_threads(net, 1, 200, nullptr);
     ASSERT_GT(one.size(), 3000u);
+    EXPECT_EQ(one, run_with_threads(net, 1, 200));
     EXPECT_EQ(one, run_with_threads(net, 2, 200));
     EXPECT_EQ(one, run_with_threads(net, 3, 200));
 }
