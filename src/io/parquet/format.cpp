@@ -651,6 +651,15 @@ std::string encode_levels(std::span<const std::uint8_t> levels, int bit_width) {
     return out;
 }
 
+std::string encode_level_runs(std::span<const level_run> runs, int bit_width) {
+    std::string out;
+    for (const level_run& r : runs) {
+        put_varint(out, r.count << 1);
+        for (int b = 0; b < (bit_width + 7) / 8; ++b) out += static_cast<char>(r.value >> (8 * b));
+    }
+    return out;
+}
+
 std::vector<std::uint8_t> decode_levels(std::span<const std::byte> bytes, int bit_width, std::size_t count,
                                         std::uint8_t max_level) {
     std::vector<std::uint8_t> out;

@@ -128,6 +128,15 @@ struct page_header {
 // RLE runs; the rest go in bit-packed groups of 8 (the last one padded with zeros).
 // bit_width: 0..8 bits per level; levels must fit it.
 std::string encode_levels(std::span<const std::uint8_t> levels, int bit_width);
+// Levels given as runs (value, count >= 1), each written as one RLE run of the hybrid encoding
+// (a run of 1 is legal: Encodings.md puts no lower bound on an RLE run's length). For list
+// columns of long inner lists (spike-count matrices) the runs are known without expanding the
+// levels: one RLE run per inner list's continuation levels.
+struct level_run {
+    std::uint8_t value = 0;
+    std::uint64_t count = 0;
+};
+std::string encode_level_runs(std::span<const level_run> runs, int bit_width);
 // Decodes exactly `count` levels; throws thrift::decode_error when the bytes run out, a run
 // goes past `count`, a level exceeds max_level, or bytes are left over.
 std::vector<std::uint8_t> decode_levels(std::span<const std::byte> bytes, int bit_width, std::size_t count,

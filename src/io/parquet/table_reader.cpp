@@ -563,6 +563,18 @@ public:
         std::size_t next = 0;  // value index in the page
         for (std::size_t i = 0; i < rep.size(); ++i) {
             const std::size_t r = rep[i];
+            if (r == t_.depth && reached_ == t_.depth && def[i] >= t_.value) {
+                // Further values of the current innermost list, most levels of a count matrix:
+                // counted as a run (what the general path below does for each, in one scan).
+                std::size_t j = i + 1;
+                while (j < rep.size() && rep[j] == r && def[j] >= t_.value) ++j;
+                if (next + (j - i) > n_values)
+                    return fmt::format("level {}: more levels than the page's {} values", j - 1, n_values);
+                next += j - i;
+                values_ += j - i;
+                i = j - 1;
+                continue;
+            }
             if (offsets_[0].empty() && r != 0) return "levels before the first row (repetition level 0)";
             if (r > reached_)
                 return fmt::format("level {}: repetition level {} continues an empty {}", i, r, nesting_name(r - 1));

@@ -962,9 +962,9 @@ TEST(parquet_writer, nested_page_bytes_of_one_value) {
     temp_dir dir;
     const matrices a = {{7}, {1}, {1}};
     write_table(dir / "l.parquet", {{"c", column_type::list_list_u8}}, {a.view()}, codec::none);
-    // Repetition levels {0} (3 bytes behind their length), definition levels {4} (4 bytes),
-    // then the value 7 as a little-endian INT32.
-    EXPECT_EQ(first_page_body_hex(dir / "l.parquet"), "03 00 00 00 03 00 00 04 00 00 00 03 04 00 00 07 00 00 00");
+    // Repetition levels {0}: one RLE run (header 1 << 1, value byte) behind its 4-byte length;
+    // definition levels {4}: one RLE run; then the value 7 as a little-endian INT32.
+    EXPECT_EQ(first_page_body_hex(dir / "l.parquet"), "02 00 00 00 02 00 02 00 00 00 02 04 07 00 00 00");
 }
 
 TEST(parquet_writer, nested_pages_hold_whole_rows) {
@@ -1300,9 +1300,9 @@ TEST(parquet_writer, flat_list_page_bytes) {
     temp_dir dir;
     const list_chunk<std::uint8_t> rows = {{7}, {0, 1, 1}};  // [7], []
     write_table(dir / "f.parquet", {{"c", column_type::list_u8}}, {rows.view()}, codec::none);
-    // Repetition levels {0, 0} at 1 bit (one bit-packed group: 2 bytes behind their length),
-    // definition levels {2, 0} at 2 bits (3 bytes), then the value 7 as a little-endian INT32.
-    EXPECT_EQ(first_page_body_hex(dir / "f.parquet"), "02 00 00 00 03 00 03 00 00 00 03 02 00 07 00 00 00");
+    // Repetition levels {0, 0}: one RLE run of 2 (header 2 << 1, value); definition levels
+    // {2, 0}: two RLE runs of 1; each stream behind its 4-byte length; then 7 as an INT32.
+    EXPECT_EQ(first_page_body_hex(dir / "f.parquet"), "02 00 00 00 04 00 04 00 00 00 02 02 02 00 07 00 00 00");
 }
 
 TEST(parquet_writer, flat_list_pages_hold_whole_rows) {
