@@ -121,7 +121,7 @@ command_runner add_plan(CLI::App& app) {
     auto o = std::make_shared<plan_options>();
     CLI::App* cmd = app.add_subcommand("plan", "Memory per MPI rank of a run and how many nodes it needs (nothing is run)");
     cmd->footer("From the engine's layout: synapses on their target's rank (4 B + 4 B varying weight + 2 B varying "
-                "delay), CSR offsets (8 B per source neuron per projection per thread), every neuron's state on "
+                "delay), CSR offsets (4 B per source neuron per projection per thread), every neuron's state on "
                 "every rank (bytes measured by building the populations), the process itself. Example: spikeforge "
                 "plan --model multi-area --scale 1 --ranks 64 --threads 8. docs/engine.md.");
     add_network_options(cmd, o->network);

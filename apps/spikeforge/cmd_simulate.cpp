@@ -184,6 +184,7 @@ int simulate_job(const simulate_options& o, comm::communicator& world) {
     prov.config_toml = config::to_toml(c);
     prov.seed = c.run.seed;
     prov.threads = c.run.threads;
+    prov.ranks = world.size();
     prov.created_utc = core::utc_now_iso8601();
     prov.command_line = o.command_line;
 

@@ -51,7 +51,7 @@ rank_memory memory_per_rank(const network_size& size, double bytes_per_neuron, d
     if (ranks < 1 || threads < 1) throw core::config_error("--ranks and --threads must be >= 1");
     rank_memory m;
     m.synapses = size.synapse_value_bytes / ranks;
-    m.offsets = static_cast<double>(threads) * size.offset_entries * 8.0;
+    m.offsets = static_cast<double>(threads) * size.offset_entries * 4.0;
     m.neurons = static_cast<double>(size.neurons) * bytes_per_neuron;
     m.base = base_bytes;
     m.build_scratch = size.build_count_bytes;

@@ -4,8 +4,8 @@
 // Per rank (see simulation.cpp):
 //   synapses: each synapse lives on the rank of its target: 4 B target index, + 4 B float
 //     weight when the projection's weight varies, + 2 B delay when its delay varies;
-//   CSR offsets: every worker (thread) keeps, per projection, one 8 B offset per source neuron
-//     (+1) for its own targets: T x sum over projections of (N_source + 1) x 8 B per rank;
+//   CSR offsets: every worker (thread) keeps, per projection, one 4 B offset per source neuron
+//     (+1) for its own targets: T x sum over projections of (N_source + 1) x 4 B per rank;
 //   neurons: every rank holds the state arrays of the whole network (bytes_per_neuron, measured
 //     by building the network's populations without projections), so this part does not shrink
 //     with R;

@@ -85,13 +85,13 @@ struct population_slot {
 
 // The synapses of one projection onto one thread's targets, CSR by source neuron.
 struct synapse_table {
-    std::vector<std::uint64_t> offsets;  // n_source + 1
+    std::vector<std::uint32_t> offsets;  // n_source + 1 (a table holds < 2^32 synapses: checked)
     std::vector<std::uint32_t> targets;  // target population-local index
     std::vector<float> weights;          // per synapse, only when the weight varies
     std::vector<std::uint16_t> delays;   // per synapse [steps], only when the delay varies
 
     std::uint64_t bytes() const {
-        return offsets.capacity() * 8 + targets.capacity() * 4 + weights.capacity() * 4 + delays.capacity() * 2;
+        return offsets.capacity() * 4 + targets.capacity() * 4 + weights.capacity() * 4 + delays.capacity() * 2;
     }
 };
 
@@ -349,15 +349,22 @@ void simulation::impl::build_thread_tables(int thread, const std::vector<connect
         const auto& ctx = contexts[j];
         auto& table = proj.per_thread[static_cast<std::size_t>(thread)];
         const slice own = slice_of(pops[proj.target].size, worker(thread), workers());
-        table.offsets.assign(ctx.n_source + 1, 0);
+        // Counted in 64 bits, stored in 32: the offsets are one entry per source neuron on every
+        // thread of every rank, the part of the tables that does not shrink with more ranks.
+        std::vector<std::uint64_t> fill(ctx.n_source + 1, 0);
         for (std::size_t t = own.begin; t < own.end; ++t)
-            for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) { ++table.offsets[s + 1]; });
-        for (std::size_t s = 0; s < ctx.n_source; ++s) table.offsets[s + 1] += table.offsets[s];
-        const std::uint64_t n = table.offsets[ctx.n_source];
+            for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) { ++fill[s + 1]; });
+        for (std::size_t s = 0; s < ctx.n_source; ++s) fill[s + 1] += fill[s];
+        const std::uint64_t n = fill[ctx.n_source];
+        if (n > std::numeric_limits<std::uint32_t>::max())
+            throw core::config_error(fmt::format("projection[{}]: {} synapses onto one thread's targets; at most 2^32 - 1 "
+                                                 "(use more threads or MPI ranks)",
+                                                 j, n));
+        table.offsets.assign(fill.begin(), fill.end());
         table.targets.resize(n);
         if (!proj.weight.is_constant()) table.weights.resize(n);
         if (!proj.delay_ms.is_constant()) table.delays.resize(n);
-        std::vector<std::uint64_t> fill(table.offsets.begin(), table.offsets.end() - 1);
+        fill.pop_back();  // fill[s]: the next free slot of source s
         const double dt = run_cfg.dt_ms;
         for (std::size_t t = own.begin; t < own.end; ++t) {
             core::rng_stream values(ctx.seed, {core::stream_purpose::synapse_values, ctx.projection,

@@ -52,6 +52,8 @@ def test_ranks_and_threads_give_the_local_runs_spikes(tmp_path, network):
         assert report["events"] == read_report(tmp_path / "local")["events"]
         assert all(r["communicate_s"] >= 0 and r["peak_rss_mb"] > 0 for r in report["per_rank"])
         assert not list(out.glob("*.tmp"))
+        with h5py.File(out / "spikes.h5", "r") as f:  # provenance: the layout that produced it
+            assert (int(f.attrs["ranks"]), int(f.attrs["threads"])) == (ranks, threads)
 
 
 def test_a_failing_rank_ends_the_job_with_one_line_and_no_output(tmp_path):
