@@ -148,8 +148,54 @@ std::string encode(const page_header& header) {
         w.field_i32(4, d.repetition_level_encoding);
         w.end_struct();
     }
+    if (header.dictionary_page) {
+        const dictionary_page_header& d = *header.dictionary_page;
+        w.begin_struct_field(7);  // PageHeader.dictionary_page_header
+        w.field_i32(1, d.num_values);
+        w.field_i32(2, d.encoding);
+        if (d.is_sorted) w.field_bool(3, *d.is_sorted);
+        w.end_struct();
+    }
+    if (header.data_page_v2) {
+        const data_page_header_v2& d = *header.data_page_v2;
+        w.begin_struct_field(8);  // PageHeader.data_page_header_v2
+        w.field_i32(1, d.num_values);
+        w.field_i32(2, d.num_nulls);
+        w.field_i32(3, d.num_rows);
+        w.field_i32(4, d.encoding);
+        w.field_i32(5, d.definition_levels_byte_length);
+        w.field_i32(6, d.repetition_levels_byte_length);
+        w.field_bool(7, d.is_compressed);
+        w.end_struct();
+    }
     w.end_struct();
     return w.take();
+}
+
+namespace {
+
+// "NAME (n)" of a parquet.thrift enum value, "unknown (n)" past its names.
+template <std::size_t N>
+std::string enum_name(const char* const (&names)[N], std::int32_t value) {
+    const bool known = value >= 0 && static_cast<std::size_t>(value) < N;
+    return fmt::format("{} ({})", known ? names[value] : "unknown", value);
+}
+
+}  // namespace
+
+std::string encoding_name(std::int32_t encoding) {
+    // parquet.thrift's enum Encoding; 1 (GROUP_VAR_INT) was never used.
+    static constexpr const char* names[] = {
+        "PLAIN",          "GROUP_VAR_INT",       "PLAIN_DICTIONARY",        "RLE",
+        "BIT_PACKED",     "DELTA_BINARY_PACKED", "DELTA_LENGTH_BYTE_ARRAY", "DELTA_BYTE_ARRAY",
+        "RLE_DICTIONARY", "BYTE_STREAM_SPLIT"};
+    return enum_name(names, encoding);
+}
+
+std::string codec_name(std::int32_t codec) {
+    static constexpr const char* names[] = {"UNCOMPRESSED", "SNAPPY", "GZIP", "LZO",
+                                            "BROTLI",       "LZ4",    "ZSTD", "LZ4_RAW"};
+    return enum_name(names, codec);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -523,6 +569,65 @@ data_page_header get_data_page_header(reader& r, const field& f) {
     return d;
 }
 
+dictionary_page_header get_dictionary_page_header(reader& r, const field& f) {
+    dictionary_page_header d;
+    required_fields req("DictionaryPageHeader");
+    read_struct_field(r, f, "DictionaryPageHeader", [&](const field& g) {
+        req.saw(g.id);
+        switch (g.id) {
+            case 1:
+                d.num_values = get_i32(r, g, "DictionaryPageHeader");
+                break;
+            case 2:
+                d.encoding = get_i32(r, g, "DictionaryPageHeader");
+                break;
+            case 3:
+                d.is_sorted = get_bool(r, g, "DictionaryPageHeader");
+                break;
+            default:
+                r.skip(g.t);
+        }
+    });
+    req.check({1, 2});
+    return d;
+}
+
+data_page_header_v2 get_data_page_header_v2(reader& r, const field& f) {
+    data_page_header_v2 d;
+    required_fields req("DataPageHeaderV2");
+    read_struct_field(r, f, "DataPageHeaderV2", [&](const field& g) {
+        req.saw(g.id);
+        const auto i32 = [&] { return get_i32(r, g, "DataPageHeaderV2"); };
+        switch (g.id) {
+            case 1:
+                d.num_values = i32();
+                break;
+            case 2:
+                d.num_nulls = i32();
+                break;
+            case 3:
+                d.num_rows = i32();
+                break;
+            case 4:
+                d.encoding = i32();
+                break;
+            case 5:
+                d.definition_levels_byte_length = i32();
+                break;
+            case 6:
+                d.repetition_levels_byte_length = i32();
+                break;
+            case 7:
+                d.is_compressed = get_bool(r, g, "DataPageHeaderV2");
+                break;
+            default:
+                r.skip(g.t);  // statistics (8)
+        }
+    });
+    req.check({1, 2, 3, 4, 5, 6});
+    return d;
+}
+
 }  // namespace
 
 file_meta decode_file_meta(std::span<const std::byte> bytes) {
@@ -556,8 +661,14 @@ page_header decode_page_header(std::span<const std::byte> bytes, std::size_t& si
             case 5:
                 h.data_page = get_data_page_header(r, f);
                 break;
+            case 7:
+                h.dictionary_page = get_dictionary_page_header(r, f);
+                break;
+            case 8:
+                h.data_page_v2 = get_data_page_header_v2(r, f);
+                break;
             default:
-                r.skip(f.t);  // crc (4), other page kinds' headers: the reader checks `type`
+                r.skip(f.t);  // crc (4), index_page_header (6): the reader checks `type`
         }
     });
     req.check({1, 2, 3});
@@ -605,20 +716,68 @@ void flush_bit_packed(std::string& out, std::span<const std::uint8_t> levels, st
     }
 }
 
-std::uint64_t get_varint(std::span<const std::byte> bytes, std::size_t& pos) {
+std::uint64_t get_varint(std::span<const std::byte> bytes, std::size_t& pos, const char* what) {
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= bytes.size()) throw thrift::decode_error("levels: run header past the end");
+        if (pos >= bytes.size()) throw thrift::decode_error(fmt::format("{}: run header past the end", what));
         const auto b = static_cast<std::uint8_t>(bytes[pos++]);
         v |= std::uint64_t{b & 0x7fu} << shift;
         if ((b & 0x80) == 0) return v;
     }
-    throw thrift::decode_error("levels: run header varint longer than 64 bits");
+    throw thrift::decode_error(fmt::format("{}: run header varint longer than 64 bits", what));
 }
 
-void check_level(std::uint64_t level, std::uint8_t max_level) {
-    if (level > max_level)
-        throw thrift::decode_error(fmt::format("levels: level {} exceeds the maximum {}", level, max_level));
+// Value k (0..7) of a bit-packed group of 8 bit_width-bit values (bit_width bytes at `group`).
+std::uint64_t unpack(const std::byte* group, int k, int bit_width) {
+    const auto bit = static_cast<std::size_t>(k * bit_width);
+    const std::size_t first = bit / 8, bytes = (bit % 8 + static_cast<std::size_t>(bit_width) + 7) / 8;
+    std::uint64_t v = 0;
+    for (std::size_t b = 0; b < bytes; ++b) v |= std::uint64_t{static_cast<std::uint8_t>(group[first + b])} << (8 * b);
+    return (v >> (bit % 8)) & ((std::uint64_t{1} << bit_width) - 1);
+}
+
+// Decodes exactly `count` values of bit_width (0..32) bits of the RLE / bit-packing hybrid into
+// `out`; check(v) throws for a value out of range.
+template <class T, class Check>
+void decode_hybrid(std::span<const std::byte> bytes, int bit_width, std::size_t count, const char* what,
+                   const Check& check, std::vector<T>& out) {
+    out.reserve(std::min<std::size_t>(count, std::size_t{1} << 20));  // a corrupt count must not allocate
+    const std::size_t end = out.size() + count;
+    std::size_t pos = 0;
+    while (out.size() < end) {
+        const std::uint64_t header = get_varint(bytes, pos, what);
+        const std::size_t left = end - out.size();
+        if ((header & 1) == 0) {
+            const std::uint64_t n = header >> 1;
+            const std::size_t width = static_cast<std::size_t>(bit_width + 7) / 8;
+            if (n == 0 || n > left || width > bytes.size() - pos) {
+                throw thrift::decode_error(fmt::format("{}: RLE run of {} beyond {} {}", what, n, count, what));
+            }
+            std::uint64_t v = 0;
+            for (std::size_t b = 0; b < width; ++b)
+                v |= std::uint64_t{static_cast<std::uint8_t>(bytes[pos++])} << (8 * b);
+            check(v);
+            out.insert(out.end(), static_cast<std::size_t>(n), static_cast<T>(v));
+            continue;
+        }
+        // A bit-packed run may hold more groups than values are left: writers pad their last run
+        // (DuckDB to a multiple of 32 groups); the padding is skipped.
+        const std::uint64_t groups = header >> 1;
+        if (groups == 0 || groups * static_cast<std::uint64_t>(bit_width) > bytes.size() - pos)
+            throw thrift::decode_error(
+                fmt::format("{}: bit-packed run of {} groups beyond the {} bytes", what, groups, bytes.size()));
+        for (std::uint64_t g = 0; g < groups; ++g) {
+            for (int k = 0; k < 8 && out.size() < end; ++k) {  // values past `count`: padding
+                const std::uint64_t v = unpack(bytes.data() + pos, k, bit_width);
+                check(v);
+                out.push_back(static_cast<T>(v));
+            }
+            pos += static_cast<std::size_t>(bit_width);
+        }
+    }
+    if (pos != bytes.size()) {
+        throw thrift::decode_error(fmt::format("{}: {} bytes after {} {}", what, bytes.size() - pos, count, what));
+    }
 }
 
 }  // namespace
@@ -662,41 +821,31 @@ std::string encode_level_runs(std::span<const level_run> runs, int bit_width) {
 
 std::vector<std::uint8_t> decode_levels(std::span<const std::byte> bytes, int bit_width, std::size_t count,
                                         std::uint8_t max_level) {
+    if (bit_width < 0 || bit_width > 8) throw thrift::decode_error(fmt::format("levels: bit width {}", bit_width));
     std::vector<std::uint8_t> out;
-    out.reserve(std::min<std::size_t>(count, std::size_t{1} << 20));  // a corrupt count must not allocate
-    std::size_t pos = 0;
-    while (out.size() < count) {
-        const std::uint64_t header = get_varint(bytes, pos);
-        if ((header & 1) == 0) {
-            const std::uint64_t n = header >> 1;
-            const std::size_t width = static_cast<std::size_t>(bit_width + 7) / 8;
-            if (n == 0 || n > count - out.size() || width > bytes.size() - pos)
-                throw thrift::decode_error(fmt::format("levels: RLE run of {} beyond {} levels", n, count));
-            std::uint64_t v = 0;
-            for (std::size_t b = 0; b < width; ++b)
-                v |= std::uint64_t{static_cast<std::uint8_t>(bytes[pos++])} << (8 * b);
-            check_level(v, max_level);
-            out.insert(out.end(), static_cast<std::size_t>(n), static_cast<std::uint8_t>(v));
-            continue;
-        }
-        const std::uint64_t groups = header >> 1;
-        if (groups == 0 || groups > (count - out.size() + 7) / 8 ||
-            groups * static_cast<std::uint64_t>(bit_width) > bytes.size() - pos)
+    const auto check = [&](std::uint64_t level) {
+        if (level > max_level)
+            throw thrift::decode_error(fmt::format("levels: level {} exceeds the maximum {}", level, max_level));
+    };
+    decode_hybrid(bytes, bit_width, count, "levels", check, out);
+    return out;
+}
+
+std::vector<std::uint32_t> decode_dictionary_indices(std::span<const std::byte> bytes, std::size_t count,
+                                                     std::size_t dictionary_size) {
+    std::vector<std::uint32_t> out;
+    if (count == 0) return out;  // nothing to look up (writers may or may not write the bit width)
+    if (bytes.empty()) throw thrift::decode_error("dictionary indices: no bit width byte");
+    const auto bit_width = static_cast<int>(static_cast<std::uint8_t>(bytes[0]));
+    if (bit_width > 32)
+        throw thrift::decode_error(fmt::format("dictionary indices: bit width {} (at most 32)", bit_width));
+    const auto check = [&](std::uint64_t index) {
+        if (index >= dictionary_size) {
             throw thrift::decode_error(
-                fmt::format("levels: bit-packed run of {} groups beyond {} levels", groups, count));
-        for (std::uint64_t g = 0; g < groups; ++g) {
-            std::uint64_t bits = 0;
-            for (int b = 0; b < bit_width; ++b)
-                bits |= std::uint64_t{static_cast<std::uint8_t>(bytes[pos++])} << (8 * b);
-            for (int k = 0; k < 8 && out.size() < count; ++k) {
-                const std::uint64_t v = (bits >> (k * bit_width)) & ((std::uint64_t{1} << bit_width) - 1);
-                check_level(v, max_level);
-                out.push_back(static_cast<std::uint8_t>(v));
-            }
+                fmt::format("dictionary index {} out of range (the dictionary has {} values)", index, dictionary_size));
         }
-    }
-    if (pos != bytes.size())
-        throw thrift::decode_error(fmt::format("levels: {} bytes after {} levels", bytes.size() - pos, count));
+    };
+    decode_hybrid(bytes.subspan(1), bit_width, count, "dictionary indices", check, out);
     return out;
 }
 

@@ -1,9 +1,10 @@
 // The part of Parquet's metadata (apache/parquet-format src/main/thrift/parquet.thrift) that
 // spikeforge writes and reads, as plain structs, and their Thrift compact encoding.
 //
-// Field ids in the comments are parquet.thrift's. Only what our files use is kept; the decoder
-// records the presence of anything else a flat numeric reader could misread (dictionary pages,
-// encrypted or external column chunks, other logical types) so that the reader can reject it.
+// Field ids in the comments are parquet.thrift's. Only what our files use, and what the reader
+// accepts from other writers (dictionary pages, DataPage v2 headers), is kept; the decoder records
+// the presence of anything else the reader could misread (encrypted or external column chunks,
+// other logical types) so that the reader can reject it.
 // Internal to src/io/parquet: the public API is io/parquet/parquet.hpp.
 #pragma once
 
@@ -24,12 +25,18 @@ inline constexpr std::int32_t converted_utf8 = 0, converted_list = 3, converted_
                               converted_uint_64 = 14, converted_int_32 = 17, converted_int_64 = 18;
 // enum FieldRepetitionType
 inline constexpr std::int32_t repetition_required = 0, repetition_optional = 1, repetition_repeated = 2;
-// enum Encoding
-inline constexpr std::int32_t encoding_plain = 0, encoding_rle = 3;
+// enum Encoding (PLAIN_DICTIONARY is the pre-2.0 name of RLE_DICTIONARY in data pages, and
+// marks a PLAIN dictionary page; BIT_PACKED is a deprecated level encoding)
+inline constexpr std::int32_t encoding_plain = 0, encoding_plain_dictionary = 2, encoding_rle = 3,
+                              encoding_bit_packed = 4, encoding_rle_dictionary = 8;
+// "PLAIN (0)", "DELTA_BINARY_PACKED (5)", ... ("unknown (n)" past the enum), for messages.
+std::string encoding_name(std::int32_t encoding);
 // enum CompressionCodec
-inline constexpr std::int32_t codec_uncompressed = 0, codec_zstd = 6;
+inline constexpr std::int32_t codec_uncompressed = 0, codec_snappy = 1, codec_gzip = 2, codec_zstd = 6;
+// "UNCOMPRESSED (0)", "SNAPPY (1)", "LZ4 (5)", ..., for messages.
+std::string codec_name(std::int32_t codec);
 // enum PageType
-inline constexpr std::int32_t page_data = 0;
+inline constexpr std::int32_t page_data = 0, page_index = 1, page_dictionary = 2, page_data_v2 = 3;
 
 // struct IntType (LogicalType field 10, INTEGER)
 struct int_type {
@@ -115,12 +122,35 @@ struct data_page_header {
     std::int32_t repetition_level_encoding = encoding_rle;  // 4
 };
 
-// struct PageHeader
+// struct DictionaryPageHeader: the dictionary's values, PLAIN (encoding PLAIN or, before
+// format 2.0, PLAIN_DICTIONARY).
+struct dictionary_page_header {
+    std::int32_t num_values = 0;             // 1
+    std::int32_t encoding = encoding_plain;  // 2
+    std::optional<bool> is_sorted;           // 3
+};
+
+// struct DataPageHeaderV2: the levels (RLE hybrid, no length prefix) come first and are never
+// compressed; only the values after them are, when is_compressed.
+struct data_page_header_v2 {
+    std::int32_t num_values = 0;                     // 1: levels (values and nulls)
+    std::int32_t num_nulls = 0;                      // 2
+    std::int32_t num_rows = 0;                       // 3
+    std::int32_t encoding = encoding_plain;          // 4
+    std::int32_t definition_levels_byte_length = 0;  // 5
+    std::int32_t repetition_levels_byte_length = 0;  // 6
+    bool is_compressed = true;                       // 7 (optional, default true)
+};
+
+// struct PageHeader (table_writer writes DataPage v1 only; the other headers are read, and encoded
+// when present so that tests can build such pages)
 struct page_header {
-    std::int32_t type = page_data;              // 1: PageType
-    std::int32_t uncompressed_page_size = 0;    // 2
-    std::int32_t compressed_page_size = 0;      // 3
-    std::optional<data_page_header> data_page;  // 5
+    std::int32_t type = page_data;                          // 1: PageType
+    std::int32_t uncompressed_page_size = 0;                // 2
+    std::int32_t compressed_page_size = 0;                  // 3
+    std::optional<data_page_header> data_page;              // 5
+    std::optional<dictionary_page_header> dictionary_page;  // 7
+    std::optional<data_page_header_v2> data_page_v2;        // 8
 };
 
 // The RLE / bit-packing hybrid of repetition and definition levels (Parquet Encodings.md),
@@ -137,10 +167,17 @@ struct level_run {
     std::uint64_t count = 0;
 };
 std::string encode_level_runs(std::span<const level_run> runs, int bit_width);
-// Decodes exactly `count` levels; throws thrift::decode_error when the bytes run out, a run
-// goes past `count`, a level exceeds max_level, or bytes are left over.
+// Decodes exactly `count` levels; throws thrift::decode_error when the bytes run out, an RLE
+// run goes past `count`, a level exceeds max_level, or bytes are left over. (A bit-packed run
+// may go past `count`: writers pad their last run with whole groups, which are skipped.)
 std::vector<std::uint8_t> decode_levels(std::span<const std::byte> bytes, int bit_width, std::size_t count,
                                         std::uint8_t max_level);
+// The indices of a dictionary-encoded (RLE_DICTIONARY / PLAIN_DICTIONARY) data page's values:
+// one byte of bit width (0..32), then `count` indices in the same hybrid encoding (decoded as
+// decode_levels does, at that width). Throws thrift::decode_error for malformed bytes and for an
+// index >= dictionary_size.
+std::vector<std::uint32_t> decode_dictionary_indices(std::span<const std::byte> bytes, std::size_t count,
+                                                     std::size_t dictionary_size);
 // Bits per level for levels 0..max_level (0 for max_level 0).
 int level_bit_width(int max_level);
 

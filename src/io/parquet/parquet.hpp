@@ -1,6 +1,8 @@
 // Apache Parquet files of numeric, string and list tables: a writer and a reader for the subset
-// spikeforge writes (docs/io.md, "Parquet"). Debian ships no Arrow / Parquet C++ library, so
-// this is our own, small and strict:
+// spikeforge writes (docs/io.md, "Parquet"), and the reader also for the same tables as other
+// writers store them (pyarrow's defaults, as on the Hugging Face hub; DuckDB). Debian ships no
+// Arrow / Parquet C++ library, so this is our own, small and strict.
+// The writer writes:
 //  * every top-level column REQUIRED (no null rows);
 //  * INT32 / INT64 / FLOAT / DOUBLE; u32 / u64 are INT32 / INT64 annotated unsigned
 //    (LogicalType INTEGER(bits, isSigned = false) and ConvertedType UINT_32 / UINT_64);
@@ -14,8 +16,17 @@
 //    larger row has a page of its own; lists: repetition and definition levels in the
 //    RLE / bit-packing hybrid);
 //    uncompressed or ZSTD; per column chunk min/max statistics; key-value metadata.
-// The reader reads exactly that and rejects anything else (other encodings, dictionary pages,
-// other nestings or list element types, nulls, other codecs) with one line naming the file.
+// The reader reads these column types, and besides what the writer writes:
+//  * OPTIONAL top-level columns and OPTIONAL outer list groups (nullable fields), whose data
+//    holds no null (a null row, inner list or value: input_error naming the file, column and row);
+//  * dictionary encoding: a DICTIONARY_PAGE of PLAIN values, then data pages of RLE_DICTIONARY /
+//    PLAIN_DICTIONARY indices (bit width, RLE / bit-packing hybrid), or PLAIN pages (a writer's
+//    fallback mid-chunk), for every column type (indices checked against the dictionary);
+//  * SNAPPY and GZIP pages besides uncompressed and ZSTD;
+//  * DataPage v2 (levels uncompressed before the values, which are compressed if is_compressed).
+// It rejects anything else with one line naming the file: other encodings (DELTA_*,
+// BYTE_STREAM_SPLIT, BIT_PACKED levels), other codecs, other nestings, types or annotations,
+// REPEATED columns, index pages, encrypted files and column data in other files.
 //
 //     sf::io::atomic_file out("spikes.parquet");
 //     table_writer w(out.temp_path(), {{"time_ms", column_type::f64}, {"unit", column_type::u32}});
@@ -26,12 +37,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -198,8 +211,10 @@ inline constexpr std::size_t max_page_bytes = std::size_t{1} << 20;
 
 namespace format {
 struct file_meta;
-struct page_header;
 }  // namespace format
+namespace detail {
+struct decoded_page;  // one data page's levels and values (table_reader.cpp)
+}  // namespace detail
 
 // Writes one Parquet file. The constructor creates the file and writes the leading magic;
 // each write_row_group() writes one row group (its pages go to the file page by page: memory
@@ -243,11 +258,12 @@ private:
     std::unique_ptr<state> state_;
 };
 
-// Reads a file written by table_writer (or any Parquet file of the same shape). The
+// Reads a file written by table_writer, or by another writer in the shapes listed at the top
+// (pyarrow's defaults: OPTIONAL nodes, dictionary pages, SNAPPY, DataPage v1 or v2). The
 // constructor reads and checks the footer; malformed or unsupported files throw
 // core::input_error "<file>: <what>; expected <what>" (one line), unreadable ones
-// core::io_error. read_column reads one column chunk (its compressed bytes and its values are
-// in memory at once).
+// core::io_error; so do nulls and pages that do not decode, when read. read_column reads one
+// column chunk (its compressed bytes and its values are in memory at once).
 class table_reader {
 public:
     explicit table_reader(std::filesystem::path path);
@@ -269,8 +285,13 @@ public:
     requires is_column_element<T> std::vector<T> read_column(std::size_t row_group, std::size_t column)
     const {
         check_request(row_group, column, column_type_of<T>());
-        std::vector<T> out(static_cast<std::size_t>(row_group_rows(row_group)));
-        read_chunk(row_group, column, std::as_writable_bytes(std::span<T>(out)));
+        std::vector<T> out;
+        out.reserve(reserve_rows(row_group, column));
+        read_chunk(row_group, column, [&](std::span<const std::byte> values) {
+            const std::size_t first = out.size();
+            out.resize(first + values.size() / sizeof(T));
+            std::memcpy(out.data() + first, values.data(), values.size());
+        });
         return out;
     }
     // The values of a string column chunk (bytes as stored; table_writer stores UTF-8).
@@ -283,17 +304,33 @@ public:
 
 private:
     void check_request(std::size_t row_group, std::size_t column, column_type requested) const;
-    void read_chunk(std::size_t row_group, std::size_t column, std::span<std::byte> out) const;
+    // The rows to reserve room for: the row count when the chunk's size bounds it, else at most 2^20.
+    std::size_t reserve_rows(std::size_t row_group, std::size_t column) const;
+    // The rows of the row groups before this one.
+    std::uint64_t first_row(std::size_t row_group) const;
+    // Calls append with the PLAIN values of each page of a flat fixed-width column chunk (via
+    // read_flat).
+    void read_chunk(std::size_t row_group, std::size_t column,
+                    const std::function<void(std::span<const std::byte>)>& append) const;
+    // Calls append with each page of a flat column chunk, after checking that its rows have no
+    // nulls; then checks their number (`what`: "values", "strings").
+    void read_flat(std::size_t row_group, std::size_t column, std::string_view what,
+                   const std::function<void(const detail::decoded_page&)>& append) const;
+    // Throws input_error unless a column chunk's pages held the row group's rows.
+    void check_rows(std::size_t row_group, std::size_t column, std::string_view what, std::uint64_t read) const;
     // Reads a list column chunk of `type` (checked as check_request does): appends its values
     // to `values` and returns the offsets of each nesting, outermost (the rows) first.
     template <class T>
     std::vector<std::vector<std::uint64_t>> read_lists(std::size_t row_group, std::size_t column, column_type type,
                                                        std::vector<T>& values) const;
-    // Calls f(where, header, body) with each decompressed DataPage v1 of a column chunk
-    // (`where` names the page for messages; the page's contents are left to f to check).
+    // Calls f with each data page of a column chunk, decoded: DataPage v1 or v2, decompressed,
+    // levels decoded, values PLAIN or looked up in the chunk's dictionary page (the levels'
+    // meaning is left to f to check).
     void for_each_page(std::size_t row_group, std::size_t column,
-                       const std::function<void(const std::string& where, const format::page_header& header,
-                                                std::span<const std::byte> body)>& f) const;
+                       const std::function<void(const detail::decoded_page&)>& f) const;
+    // Throws input_error naming the row if a flat column's page has a null (row numbers from
+    // rows_before in the row group).
+    void check_no_nulls(const detail::decoded_page& p, std::size_t row_group, std::uint64_t rows_before) const;
 
     std::filesystem::path path_;
     std::vector<column> schema_;

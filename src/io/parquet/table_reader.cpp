@@ -1,7 +1,10 @@
-// table_reader: checks the magic bytes, the footer and that the file is of the shape
-// table_writer writes (flat, REQUIRED, numeric, PLAIN, uncompressed or ZSTD) before anything is
-// read, then decodes one column chunk at a time.
+// table_reader: checks the magic bytes, the footer and that the file is of a shape it reads
+// (table_writer's, and what pyarrow and DuckDB write for the same columns: OPTIONAL nodes,
+// dictionary pages, SNAPPY / GZIP, DataPage v2; parquet.hpp) before anything is read, then
+// decodes one column chunk at a time.
 #include <fmt/format.h>
+#include <snappy.h>
+#include <zlib.h>
 #include <zstd.h>
 
 #include <algorithm>
@@ -11,6 +14,8 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string_view>
 
@@ -172,11 +177,11 @@ std::optional<column_type> flat_list_type(const format::schema_element& e) {
 
 // How many lists deep schema[i] nests its leaf in the 3-level LIST form (LogicalTypes.md): a
 // LIST group > repeated group > leaf (1), or LIST group > repeated group > LIST group >
-// repeated group > leaf (2), the outer group REQUIRED (a column of ours has no null rows),
-// inner nodes REQUIRED or OPTIONAL (nulls are rejected when read); 0 for anything else. The
-// leaf, schema[i + 2 x depth], is left to the caller.
+// repeated group > leaf (2), the LIST groups and the leaf REQUIRED or OPTIONAL (nulls are
+// rejected when read: a column of ours has none); 0 for anything else. The leaf,
+// schema[i + 2 x depth], is left to the caller.
 std::size_t list_nesting(const std::vector<format::schema_element>& schema, std::size_t i) {
-    if (!is_list_group(schema[i]) || schema[i].repetition_type != format::repetition_required) return 0;
+    if (!is_list_group(schema[i])) return 0;
     for (std::size_t depth = 1; depth <= 2; ++depth) {
         const std::size_t element = i + 2 * depth;
         if (element >= schema.size() || !is_repeated_group(schema[element - 1])) return 0;
@@ -224,13 +229,14 @@ format::file_meta decode_footer(const std::filesystem::path& file, std::span<con
     }
 }
 
-// The schema's columns (and each one's first SchemaElement): REQUIRED numeric or string leaves
-// and list<uint8>, list<uint32> and list<list<uint8>> groups under the root (else input_error).
+// The schema's columns (and each one's first SchemaElement): REQUIRED or OPTIONAL numeric or
+// string leaves and list<uint8>, list<uint32> and list<list<uint8>> groups under the root (else
+// input_error).
 std::vector<column> table_schema(const std::filesystem::path& file, const format::file_meta& m,
                                  std::vector<std::size_t>& first_element) {
     const std::string lists = "list<uint8>, list<uint32> or list<list<uint8>>";
     const std::string ours =
-        fmt::format("a root group of REQUIRED numeric or string leaves and REQUIRED {} groups", lists);
+        fmt::format("a root group of numeric or string leaves and {} groups, each REQUIRED or OPTIONAL", lists);
     if (m.schema.size() < 2) malformed(file, fmt::format("schema of {} elements", m.schema.size()), ours);
     const format::schema_element& root = m.schema[0];
     if (root.type) malformed(file, "schema root is a leaf", ours);
@@ -259,8 +265,9 @@ std::vector<column> table_schema(const std::filesystem::path& file, const format
         }
         if (e.num_children.value_or(0) != 0)
             malformed(file, fmt::format("column '{}' is a leaf with children", name), ours);
-        if (e.repetition_type != format::repetition_required)
-            malformed(file, fmt::format("column '{}' is not REQUIRED (optional or repeated)", name), ours);
+        if (e.repetition_type != format::repetition_required && e.repetition_type != format::repetition_optional) {
+            malformed(file, fmt::format("column '{}' is REPEATED (a list without the LIST annotation)", name), ours);
+        }
         const std::optional<column_type> t = leaf_type(e);
         if (!t) {
             malformed(file,
@@ -278,36 +285,75 @@ std::vector<column> table_schema(const std::filesystem::path& file, const format
     return columns;
 }
 
-// The path_in_schema of the column whose first SchemaElement is schema[first].
-std::vector<std::string> column_path(const format::file_meta& m, const column& col, std::size_t first) {
+// The SchemaElements of the column whose first one is schema[first]: the leaf alone, or the
+// 1 + 2 x depth nodes of a list (list_nesting).
+std::span<const format::schema_element> column_nodes(const format::file_meta& m, column_type type, std::size_t first) {
+    return std::span(m.schema).subspan(first, 1 + 2 * static_cast<std::size_t>(list_depth(type)));
+}
+
+// The path_in_schema of a column: its nodes' names.
+std::vector<std::string> column_path(std::span<const format::schema_element> nodes) {
     std::vector<std::string> path;
-    for (std::size_t i = first; i <= first + 2 * static_cast<std::size_t>(list_depth(col.type)); ++i)
-        path.push_back(m.schema[i].name);
+    for (const format::schema_element& e : nodes) path.push_back(e.name);
     return path;
 }
 
+bool is_dictionary_encoding(std::int32_t e) {
+    return e == format::encoding_plain_dictionary || e == format::encoding_rle_dictionary;
+}
+
+// Whether a column chunk may hold dictionary-encoded pages (its metadata says so).
+bool dictionary_encoded(const format::column_meta& m) {
+    return m.dictionary_page_offset.value_or(0) > 0 ||
+           std::any_of(m.encodings.begin(), m.encodings.end(), is_dictionary_encoding);
+}
+
+// The first page of a column chunk: its dictionary page, if it has one, else its first data page.
+// (dictionary_page_offset 0 is no dictionary page: byte 0 is the magic.)
+std::int64_t chunk_start(const format::column_meta& m) {
+    return m.dictionary_page_offset.value_or(0) > 0 ? *m.dictionary_page_offset : m.data_page_offset;
+}
+
+// The most bytes one stored byte of `codec` can decode to: ZSTD 32768 (a 4-byte RLE block per
+// 128 KiB block), GZIP 1032 (deflate's limit), SNAPPY 22 (a 3-byte copy of 64 bytes).
+std::uint64_t max_expansion(std::int32_t codec) {
+    switch (codec) {
+        case format::codec_zstd:
+            return 32768;
+        case format::codec_gzip:
+            return 1032;
+        case format::codec_snappy:
+            return 22;
+        default:
+            return 1;
+    }
+}
+
 // Where a column chunk's pages are and what they can hold: between the leading magic and the
-// footer, and room for num_values PLAIN values, stored as they are or as ZSTD frames, which
-// expand at most 32768-fold (a 4-byte RLE block per 128 KiB block). A larger claim is corrupt
-// and must not make read_column allocate it.
+// footer (a dictionary page, if any, before the data pages), and, unless dictionary-encoded, room
+// for num_values PLAIN values, stored as they are or compressed (max_expansion). A larger claim
+// is corrupt and must not make read_column allocate it. (Dictionary indices in RLE runs have no
+// such bound: a few bytes can stand for any number of values.)
 template <class Bad>
 void check_chunk_extent(const format::column_meta& m, std::size_t width, std::uint64_t data_end, const Bad& bad) {
-    const auto offset = static_cast<std::uint64_t>(m.data_page_offset);
+    const std::int64_t start = chunk_start(m);
+    const auto offset = static_cast<std::uint64_t>(start);
     const auto size = static_cast<std::uint64_t>(m.total_compressed_size);
-    if (m.data_page_offset < static_cast<std::int64_t>(magic.size()) || m.total_compressed_size < 0 ||
-        offset > data_end || size > data_end - offset) {
-        bad(fmt::format("pages at [{}, +{})", m.data_page_offset, m.total_compressed_size),
+    if (start < static_cast<std::int64_t>(magic.size()) || m.data_page_offset < start || m.total_compressed_size < 0 ||
+        offset > data_end || size > data_end - offset ||
+        static_cast<std::uint64_t>(m.data_page_offset) - offset >= std::max<std::uint64_t>(size, 1)) {
+        bad(fmt::format("pages at [{}, +{}), data pages from {}", start, m.total_compressed_size, m.data_page_offset),
             fmt::format("pages between byte 4 and the footer at {}", data_end));
     }
-    const std::uint64_t expansion = m.codec == format::codec_zstd ? 32768 : 1;
-    if (width != 0 && static_cast<std::uint64_t>(m.num_values) > size * expansion / width) {
+    if (!dictionary_encoded(m) && width != 0 &&
+        static_cast<std::uint64_t>(m.num_values) > size * max_expansion(m.codec) / width) {
         bad(fmt::format("{} values in {} bytes of pages", m.num_values, size),
             fmt::format("{}-byte values that fit the pages", width));
     }
 }
 
-// One column chunk's metadata: in this file, of the schema's type and path, PLAIN pages only
-// (no dictionary or index page), a known codec, one value per row, within the data area.
+// One column chunk's metadata: in this file, of the schema's type and path, encodings and a
+// codec the reader decodes, no index page, one value per row, within the data area.
 void check_chunk(const std::filesystem::path& file, const format::column_chunk& chunk, const column& col,
                  const std::vector<std::string>& path, std::int64_t rows, std::uint64_t data_end,
                  std::string_view where) {
@@ -320,11 +366,19 @@ void check_chunk(const std::filesystem::path& file, const format::column_chunk& 
     const format::column_meta& m = *chunk.meta_data;
     if (m.type != physical_type(col.type)) bad(fmt::format("physical type {}", m.type), "the schema's type");
     if (m.path_in_schema != path) bad("path_in_schema differs", "the column's path in the schema");
-    if (m.codec != format::codec_uncompressed && m.codec != format::codec_zstd)
-        bad(fmt::format("compression codec {}", m.codec), "UNCOMPRESSED (0) or ZSTD (6)");
-    for (const std::int32_t e : m.encodings)
-        if (e != format::encoding_plain && e != format::encoding_rle) bad(fmt::format("encoding {}", e), "PLAIN");
-    if (m.dictionary_page_offset || m.index_page_offset) bad("dictionary or index page", "PLAIN data pages only");
+    if (m.codec != format::codec_uncompressed && m.codec != format::codec_snappy && m.codec != format::codec_gzip &&
+        m.codec != format::codec_zstd) {
+        bad(fmt::format("compression codec {}", format::codec_name(m.codec)),
+            "UNCOMPRESSED (0), SNAPPY (1), GZIP (2) or ZSTD (6)");
+    }
+    for (const std::int32_t e : m.encodings) {
+        if (e != format::encoding_plain && e != format::encoding_rle && e != format::encoding_bit_packed &&
+            !is_dictionary_encoding(e)) {
+            bad(fmt::format("encoding {}", format::encoding_name(e)),
+                "PLAIN, PLAIN_DICTIONARY or RLE_DICTIONARY values and RLE levels");
+        }
+    }
+    if (m.index_page_offset) bad("an index page", "dictionary and data pages only");
     // A list's levels: at least one per row.
     if (list_depth(col.type) > 0 ? m.num_values < rows : m.num_values != rows)
         bad(fmt::format("{} values for {} rows", m.num_values, rows), "one value per row (lists: one or more)");
@@ -343,8 +397,9 @@ void check_row_groups(const std::filesystem::path& file, const format::file_meta
                       fmt::format("one per column ({})", schema.size()));
         }
         for (std::size_t c = 0; c < schema.size(); ++c) {
-            check_chunk(file, group.columns[c], schema[c], column_path(m, schema[c], first_element[c]), group.num_rows,
-                        data_end, fmt::format("row group {}, column '{}'", g, printable(schema[c].name)));
+            check_chunk(file, group.columns[c], schema[c],
+                        column_path(column_nodes(m, schema[c].type, first_element[c])), group.num_rows, data_end,
+                        fmt::format("row group {}, column '{}'", g, printable(schema[c].name)));
         }
         rows += group.num_rows;
     }
@@ -394,57 +449,372 @@ void table_reader::check_request(std::size_t row_group, std::size_t column, colu
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Pages: decompression, levels, PLAIN and dictionary-encoded values.
+// ---------------------------------------------------------------------------------------------
+
+// One data page of a column chunk, decoded (valid until the next page is decoded).
+struct detail::decoded_page {
+    std::string where;                      // names the page for messages
+    std::size_t levels = 0;                 // the header's num_values: levels (values, empty lists and nulls)
+    std::vector<std::uint8_t> rep;          // repetition levels (none when the maximum is 0)
+    std::vector<std::uint8_t> def;          // definition levels (none when the maximum is 0)
+    std::uint8_t max_def = 0;               // the column's maximum definition level: a value is stored
+    std::size_t values = 0;                 // values stored (definition level max_def)
+    std::span<const std::byte> fixed;       // INT32 / INT64 / FLOAT / DOUBLE: the values, PLAIN (little-endian)
+    std::vector<std::string_view> strings;  // BYTE_ARRAY: the values
+};
+
 namespace {
 
-// Decodes one DataPage v1 body into `out` (exactly its size): PLAIN values, no levels.
-void decode_page(const std::filesystem::path& file, std::string_view where, std::int32_t codec,
-                 std::span<const std::byte> body, std::span<std::byte> out) {
-    if (codec == format::codec_uncompressed) {
-        if (body.size() != out.size())
-            malformed(file, fmt::format("{}: {} bytes of values", where, body.size()), fmt::format("{}", out.size()));
-        std::copy(body.begin(), body.end(), out.begin());
-        return;
+using page = detail::decoded_page;
+
+std::uint32_t get_u32(std::span<const std::byte> bytes, std::size_t pos) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + pos, sizeof v);  // little-endian
+    return v;
+}
+
+// What a column's pages hold: the bytes of one PLAIN value (0 for BYTE_ARRAY) and the maximum
+// repetition and definition levels (one per REPEATED node, one per REPEATED or OPTIONAL node).
+struct leaf_layout {
+    std::size_t width = 0;
+    std::uint8_t max_rep = 0, max_def = 0;
+};
+
+leaf_layout column_layout(std::span<const format::schema_element> nodes) {
+    leaf_layout l;
+    for (const format::schema_element& e : nodes) {
+        l.max_rep += e.repetition_type == format::repetition_repeated;
+        l.max_def += e.repetition_type != format::repetition_required;
     }
-    const std::size_t n = ZSTD_decompress(out.data(), out.size(), body.data(), body.size());
-    if (ZSTD_isError(n) || n != out.size()) {
-        malformed(file, fmt::format("{}: zstd: {}", where, ZSTD_isError(n) ? ZSTD_getErrorName(n) : "short page"),
-                  fmt::format("a ZSTD frame of {} bytes", out.size()));
+    switch (nodes.back().type.value_or(0)) {
+        case format::type_int64:
+        case format::type_double:
+            l.width = 8;
+            break;
+        case format::type_byte_array:
+            l.width = 0;
+            break;
+        default:
+            l.width = 4;
+    }
+    return l;
+}
+
+// Decompresses the stored bytes of a page (or of a DataPage v2's values) into `out`, exactly its
+// size (the header's uncompressed size).
+void decompress(const std::filesystem::path& file, std::string_view where, std::int32_t codec,
+                std::span<const std::byte> in, std::span<std::byte> out) {
+    const auto bad = [&](std::string_view what) {
+        malformed(file, fmt::format("{}: {}: {}", where, format::codec_name(codec), what),
+                  fmt::format("{} data of {} bytes", format::codec_name(codec), out.size()));
+    };
+    switch (codec) {
+        case format::codec_snappy: {
+            const auto* data = reinterpret_cast<const char*>(in.data());
+            std::size_t n = 0;
+            if (!snappy::GetUncompressedLength(data, in.size(), &n) || n != out.size())
+                bad(fmt::format("a snappy block of {} bytes", n));
+            if (!snappy::RawUncompress(data, in.size(), reinterpret_cast<char*>(out.data()))) bad("corrupt data");
+            return;
+        }
+        case format::codec_gzip: {
+            z_stream s{};
+            if (inflateInit2(&s, 15 + 32) != Z_OK) bad("cannot start inflate");  // 32: gzip or zlib header
+            const std::unique_ptr<z_stream, int (*)(z_stream*)> end(&s, inflateEnd);
+            Bytef spare = 0;  // zlib wants an output pointer even for an empty page
+            s.next_in = const_cast<Bytef*>(reinterpret_cast<const Bytef*>(in.data()));
+            s.avail_in = static_cast<uInt>(in.size());
+            s.next_out = out.empty() ? &spare : reinterpret_cast<Bytef*>(out.data());
+            s.avail_out = static_cast<uInt>(out.size());
+            for (;;) {
+                const int rc = inflate(&s, Z_NO_FLUSH);
+                if (rc == Z_STREAM_END && s.avail_in == 0) break;
+                if (rc == Z_STREAM_END) {  // another gzip member follows
+                    if (inflateReset(&s) != Z_OK) bad("cannot restart inflate");
+                    continue;
+                }
+                if (rc == Z_BUF_ERROR) bad(s.avail_out == 0 ? "more data than the page size" : "truncated data");
+                if (rc != Z_OK) bad(s.msg ? s.msg : "corrupt data");
+            }
+            if (s.avail_out != 0) bad(fmt::format("{} bytes", out.size() - s.avail_out));
+            return;
+        }
+        case format::codec_zstd: {
+            const std::size_t n = ZSTD_decompress(out.data(), out.size(), in.data(), in.size());
+            if (ZSTD_isError(n)) bad(ZSTD_getErrorName(n));
+            if (n != out.size()) bad(fmt::format("{} bytes", n));
+            return;
+        }
+        default:
+            bad("not a codec the reader decompresses");  // check_chunk rejected it already
     }
 }
 
-// Checks a page header against what the chunk still expects; returns the page's value bytes.
-std::size_t check_page(const std::filesystem::path& file, std::string_view where, const format::page_header& h,
-                       std::size_t width, std::size_t body_room, std::size_t out_room) {
-    if (h.type != format::page_data || !h.data_page) {
-        malformed(file, fmt::format("{}: page type {}", where, h.type), "DATA_PAGE (v1) pages only");
+// The page's bytes decoded: `in` itself when not compressed, else `buffer` holding `size` bytes.
+std::span<const std::byte> decoded(const std::filesystem::path& file, std::string_view where, std::int32_t codec,
+                                   std::span<const std::byte> in, std::size_t size, std::vector<std::byte>& buffer) {
+    if (codec == format::codec_uncompressed) {
+        if (in.size() != size)
+            malformed(file, fmt::format("{}: {} bytes", where, in.size()), fmt::format("{} (uncompressed)", size));
+        return in;
     }
-    const format::data_page_header& d = *h.data_page;
-    if (d.encoding != format::encoding_plain)
-        malformed(file, fmt::format("{}: encoding {}", where, d.encoding), "PLAIN (0)");
-    const std::uint64_t bytes = static_cast<std::uint64_t>(std::max(d.num_values, 0)) * width;
-    if (d.num_values < 0 || h.compressed_page_size < 0 || bytes > out_room ||
-        static_cast<std::uint64_t>(h.uncompressed_page_size) != bytes ||
-        static_cast<std::uint64_t>(h.compressed_page_size) > body_room) {
+    buffer.resize(size);
+    decompress(file, where, codec, in, buffer);
+    return buffer;
+}
+
+// PLAIN BYTE_ARRAY values (4-byte length, bytes) filling `bytes`, as views of them; nullopt if
+// `count` of them do not fill it exactly.
+std::optional<std::vector<std::string_view>> plain_strings(std::span<const std::byte> bytes, std::size_t count) {
+    std::vector<std::string_view> out;
+    out.reserve(std::min(count, bytes.size() / 4));
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+        if (bytes.size() - pos < 4 || get_u32(bytes, pos) > bytes.size() - pos - 4) return std::nullopt;
+        const std::uint32_t length = get_u32(bytes, pos);
+        out.emplace_back(reinterpret_cast<const char*>(bytes.data() + pos + 4), length);
+        pos += 4 + length;
+    }
+    if (pos != bytes.size()) return std::nullopt;
+    return out;
+}
+
+// Decodes the pages of one column chunk: its dictionary page, if any, then each data page (v1 or
+// v2; values PLAIN or dictionary-encoded) into a decoded_page.
+class page_decoder {
+public:
+    page_decoder(const std::filesystem::path& file, std::int32_t codec, leaf_layout layout)
+        : file_(file), codec_(codec), layout_(layout) {}
+
+    bool has_dictionary() const { return dictionary_.has_value(); }
+
+    void read_dictionary(const std::string& where, const format::page_header& h, std::span<const std::byte> stored) {
+        const format::dictionary_page_header& d = *h.dictionary_page;
+        if (d.encoding != format::encoding_plain && d.encoding != format::encoding_plain_dictionary) {
+            bad(where, fmt::format("dictionary page encoding {}", format::encoding_name(d.encoding)),
+                "PLAIN (0) or PLAIN_DICTIONARY (2)");
+        }
+        const std::span<const std::byte> body =
+            decoded(file_, where, codec_, stored, static_cast<std::size_t>(h.uncompressed_page_size), buffer_);
+        dictionary_bytes_.assign(body.begin(), body.end());
+        const auto n = static_cast<std::size_t>(d.num_values);  // check_page_frame: >= 0
+        const std::string what = fmt::format("dictionary of {} values in {} bytes", d.num_values, body.size());
+        if (layout_.width == 0) {
+            std::optional<std::vector<std::string_view>> s = plain_strings(dictionary_bytes_, n);
+            if (!s) bad(where, what, "PLAIN BYTE_ARRAY values filling the page");
+            dictionary_ = std::move(*s);
+        } else if (body.size() != n * layout_.width) {
+            bad(where, what, fmt::format("{}-byte PLAIN values filling the page", layout_.width));
+        } else {
+            dictionary_.emplace();
+        }
+        dictionary_size_ = n;
+    }
+
+    // A DATA_PAGE or DATA_PAGE_V2 (checked by check_page_frame).
+    const page& read_data_page(std::string where, const format::page_header& h, std::span<const std::byte> stored) {
+        page_.where = std::move(where);
+        page_.max_def = layout_.max_def;
+        std::int32_t encoding = 0;
+        std::span<const std::byte> values;
+        try {
+            if (h.data_page) {
+                encoding = h.data_page->encoding;
+                values = levels_v1(*h.data_page, decoded(file_, page_.where, codec_, stored,
+                                                         static_cast<std::size_t>(h.uncompressed_page_size), buffer_));
+            } else {
+                encoding = h.data_page_v2->encoding;
+                values = levels_v2(h, stored);
+            }
+        } catch (const thrift::decode_error& e) {
+            bad(page_.where, e.what(), "levels in the RLE / bit-packing hybrid");
+        }
+        page_.values = layout_.max_def == 0
+                           ? page_.levels
+                           : static_cast<std::size_t>(std::count(page_.def.begin(), page_.def.end(), layout_.max_def));
+        decode_values(encoding, values);
+        return page_;
+    }
+
+private:
+    [[noreturn]] void bad(const std::string& where, std::string_view what, std::string_view expected) const {
+        malformed(file_, fmt::format("{}: {}", where, what), expected);
+    }
+
+    std::vector<std::uint8_t> levels(std::span<const std::byte> bytes, std::uint8_t max_level) const {
+        return format::decode_levels(bytes, format::level_bit_width(max_level), page_.levels, max_level);
+    }
+
+    // DataPage v1: the body (decompressed whole) holds the repetition, then the definition levels,
+    // each behind its 4-byte length, then the values (returned).
+    std::span<const std::byte> levels_v1(const format::data_page_header& d, std::span<const std::byte> body) {
+        page_.levels = static_cast<std::size_t>(d.num_values);
+        std::size_t pos = 0;
+        const auto stream = [&](std::int32_t encoding, std::uint8_t max_level, const char* name) {
+            if (max_level == 0) return std::vector<std::uint8_t>{};
+            if (encoding != format::encoding_rle) {
+                bad(page_.where, fmt::format("{} level encoding {}", name, format::encoding_name(encoding)), "RLE (3)");
+            }
+            if (body.size() - pos < 4 || get_u32(body, pos) > body.size() - pos - 4)
+                throw thrift::decode_error(fmt::format("{} level stream length runs past the page", name));
+            const std::uint32_t n = get_u32(body, pos);
+            pos += 4 + n;
+            return levels(body.subspan(pos - n, n), max_level);
+        };
+        page_.rep = stream(d.repetition_level_encoding, layout_.max_rep, "repetition");
+        page_.def = stream(d.definition_level_encoding, layout_.max_def, "definition");
+        return body.subspan(pos);
+    }
+
+    // DataPage v2: the repetition and definition levels (their lengths in the header) are stored
+    // uncompressed before the values, which alone are compressed (when is_compressed).
+    std::span<const std::byte> levels_v2(const format::page_header& h, std::span<const std::byte> stored) {
+        const format::data_page_header_v2& d = *h.data_page_v2;
+        page_.levels = static_cast<std::size_t>(d.num_values);
+        const auto rep_bytes = static_cast<std::size_t>(d.repetition_levels_byte_length);
+        const auto def_bytes = static_cast<std::size_t>(d.definition_levels_byte_length);
+        const std::size_t level_bytes = rep_bytes + def_bytes;  // check_page_frame: within both sizes
+        if ((layout_.max_rep == 0 && rep_bytes != 0) || (layout_.max_def == 0 && def_bytes != 0)) {
+            bad(page_.where, fmt::format("{} + {} bytes of levels", rep_bytes, def_bytes),
+                fmt::format("no levels where the maximum is 0 (maximum repetition {}, definition {})", layout_.max_rep,
+                            layout_.max_def));
+        }
+        page_.rep =
+            layout_.max_rep == 0 ? std::vector<std::uint8_t>{} : levels(stored.first(rep_bytes), layout_.max_rep);
+        page_.def = layout_.max_def == 0 ? std::vector<std::uint8_t>{}
+                                         : levels(stored.subspan(rep_bytes, def_bytes), layout_.max_def);
+        const std::size_t size = static_cast<std::size_t>(h.uncompressed_page_size) - level_bytes;
+        return decoded(file_, page_.where, d.is_compressed ? codec_ : format::codec_uncompressed,
+                       stored.subspan(level_bytes), size, values_buffer_);
+    }
+
+    void decode_values(std::int32_t encoding, std::span<const std::byte> bytes) {
+        const std::size_t n = page_.values;
+        page_.fixed = {};
+        page_.strings.clear();
+        if (encoding == format::encoding_plain) {
+            if (layout_.width == 0) {
+                std::optional<std::vector<std::string_view>> s = plain_strings(bytes, n);
+                if (!s) {
+                    bad(page_.where, fmt::format("{} bytes of values for {} strings", bytes.size(), n),
+                        "PLAIN BYTE_ARRAY values (4-byte length, bytes) filling the page");
+                }
+                page_.strings = std::move(*s);
+            } else if (bytes.size() != n * layout_.width) {
+                bad(page_.where, fmt::format("{} bytes of values for {} values", bytes.size(), n),
+                    fmt::format("{}-byte PLAIN values filling the page", layout_.width));
+            } else {
+                page_.fixed = bytes;
+            }
+            return;
+        }
+        if (!is_dictionary_encoding(encoding)) {
+            bad(page_.where, fmt::format("encoding {}", format::encoding_name(encoding)),
+                "PLAIN (0), PLAIN_DICTIONARY (2) or RLE_DICTIONARY (8)");
+        }
+        if (!dictionary_)
+            bad(page_.where, "dictionary-encoded values without a dictionary page", "a dictionary page first");
+        std::vector<std::uint32_t> indices;
+        try {
+            indices = format::decode_dictionary_indices(bytes, n, dictionary_size_);
+        } catch (const thrift::decode_error& e) {
+            bad(page_.where, e.what(),
+                fmt::format("dictionary indices (bit width, RLE / bit-packing hybrid) below {}", dictionary_size_));
+        }
+        if (layout_.width == 0) {
+            page_.strings.reserve(n);
+            for (const std::uint32_t i : indices) page_.strings.push_back((*dictionary_)[i]);
+            return;
+        }
+        const std::size_t w = layout_.width;
+        gathered_.resize(n * w);
+        for (std::size_t k = 0; k < n; ++k)
+            std::memcpy(gathered_.data() + k * w, dictionary_bytes_.data() + std::size_t{indices[k]} * w, w);
+        page_.fixed = gathered_;
+    }
+
+    const std::filesystem::path& file_;
+    std::int32_t codec_;
+    leaf_layout layout_;
+    // The dictionary page's values: PLAIN bytes, and views of its strings (BYTE_ARRAY).
+    std::vector<std::byte> dictionary_bytes_;
+    std::optional<std::vector<std::string_view>> dictionary_;  // set (empty for fixed widths) once read
+    std::size_t dictionary_size_ = 0;
+    std::vector<std::byte> buffer_, values_buffer_, gathered_;  // decompressed pages, looked-up values
+    page page_;
+};
+
+// Checks a page header against the chunk: a data page (v1 or v2) or a dictionary page, sizes
+// within the chunk and a decompressed size that the stored bytes can have (max_expansion).
+// Returns the page's num_values.
+std::size_t check_page_frame(const std::filesystem::path& file, const std::string& where, const format::page_header& h,
+                             std::int32_t codec, std::size_t body_room) {
+    const bool v1 = h.type == format::page_data && h.data_page, v2 = h.type == format::page_data_v2 && h.data_page_v2,
+               dictionary = h.type == format::page_dictionary && h.dictionary_page;
+    if (!v1 && !v2 && !dictionary) {
+        malformed(file, fmt::format("{}: page type {} (or its header missing)", where, h.type),
+                  "DATA_PAGE (0), DICTIONARY_PAGE (2) or DATA_PAGE_V2 (3) pages");
+    }
+    const std::int32_t values = v1   ? h.data_page->num_values
+                                : v2 ? h.data_page_v2->num_values
+                                     : h.dictionary_page->num_values;
+    // DataPage v2: levels stored as they are, within both sizes.
+    const std::int64_t level_bytes =
+        v2 ? std::int64_t{h.data_page_v2->repetition_levels_byte_length} + h.data_page_v2->definition_levels_byte_length
+           : 0;
+    const bool bad_levels =
+        v2 && (h.data_page_v2->repetition_levels_byte_length < 0 || h.data_page_v2->definition_levels_byte_length < 0 ||
+               level_bytes > h.compressed_page_size || level_bytes > h.uncompressed_page_size);
+    if (values < 0 || h.compressed_page_size < 0 || h.uncompressed_page_size < 0 || bad_levels ||
+        static_cast<std::uint64_t>(h.compressed_page_size) > body_room ||
+        static_cast<std::uint64_t>(h.uncompressed_page_size - level_bytes) >
+            static_cast<std::uint64_t>(h.compressed_page_size - level_bytes) * max_expansion(codec)) {
         malformed(file,
-                  fmt::format("{}: page of {} values, {} bytes ({} compressed)", where, d.num_values,
+                  fmt::format("{}: page of {} values, {} bytes ({} compressed)", where, values,
                               h.uncompressed_page_size, h.compressed_page_size),
-                  fmt::format("{}-byte values within the column chunk and its row count", width));
+                  "a page within the column chunk");
     }
-    return static_cast<std::size_t>(bytes);
+    return static_cast<std::size_t>(values);
+}
+
+// "row 12 (row 2 of row group 1)", for messages about one row.
+std::string row_name(std::uint64_t first_row, std::size_t row_group, std::uint64_t row) {
+    return fmt::format("row {} (row {} of row group {})", first_row + row, row, row_group);
 }
 
 }  // namespace
 
-void table_reader::read_chunk(std::size_t row_group, std::size_t column, std::span<std::byte> out) const {
+std::size_t table_reader::reserve_rows(std::size_t row_group, std::size_t column) const {
+    const std::uint64_t rows = row_group_rows(row_group);
+    // Without a dictionary, check_chunk_extent bounded the rows by the stored bytes (strings:
+    // 4 bytes a row); with one, a corrupt row count must not allocate.
+    return static_cast<std::size_t>(dictionary_encoded(*meta_->row_groups[row_group].columns[column].meta_data)
+                                        ? std::min<std::uint64_t>(rows, std::uint64_t{1} << 20)
+                                        : rows);
+}
+
+std::uint64_t table_reader::first_row(std::size_t row_group) const {
+    std::uint64_t rows = 0;
+    for (std::size_t g = 0; g < row_group; ++g) rows += row_group_rows(g);
+    return rows;
+}
+
+void table_reader::for_each_page(std::size_t row_group, std::size_t column,
+                                 const std::function<void(const page&)>& f) const {
     const format::column_meta& m = *meta_->row_groups[row_group].columns[column].meta_data;
-    const std::vector<std::byte> chunk = read_range(path_, static_cast<std::uint64_t>(m.data_page_offset),
-                                                    static_cast<std::uint64_t>(m.total_compressed_size));
-    const std::size_t width = element_size(schema_[column].type);
-    std::size_t pos = 0, filled = 0;
+    const std::int64_t start = chunk_start(m);
+    const std::vector<std::byte> chunk =
+        read_range(path_, static_cast<std::uint64_t>(start), static_cast<std::uint64_t>(m.total_compressed_size));
+    page_decoder decoder(path_, m.codec,
+                         column_layout(column_nodes(*meta_, schema_[column].type, first_element_[column])));
+    std::size_t pos = 0;
+    std::uint64_t levels = 0;  // so far
+    bool data_pages = false;
     while (pos < chunk.size()) {
-        const std::string where =
-            fmt::format("row group {}, column '{}', page at byte {}", row_group, printable(schema_[column].name),
-                        static_cast<std::uint64_t>(m.data_page_offset) + pos);
+        std::string where = fmt::format("row group {}, column '{}', page at byte {}", row_group,
+                                        printable(schema_[column].name), static_cast<std::uint64_t>(start) + pos);
         std::size_t header_size = 0;
         format::page_header h;
         try {
@@ -453,97 +823,98 @@ void table_reader::read_chunk(std::size_t row_group, std::size_t column, std::sp
             malformed(path_, fmt::format("{}: {}", where, e.what()), "a Thrift compact PageHeader");
         }
         pos += header_size;
-        const std::size_t bytes = check_page(path_, where, h, width, chunk.size() - pos, out.size() - filled);
-        decode_page(path_, where, m.codec,
-                    std::span(chunk).subspan(pos, static_cast<std::size_t>(h.compressed_page_size)),
-                    out.subspan(filled, bytes));
-        pos += static_cast<std::size_t>(h.compressed_page_size);
-        filled += bytes;
+        const std::size_t values = check_page_frame(path_, where, h, m.codec, chunk.size() - pos);
+        const auto stored = std::span(chunk).subspan(pos, static_cast<std::size_t>(h.compressed_page_size));
+        pos += stored.size();
+        if (h.type == format::page_dictionary) {
+            if (data_pages || decoder.has_dictionary())
+                malformed(path_, fmt::format("{}: a second dictionary page, or one after data pages", where),
+                          "one dictionary page, before the data pages");
+            decoder.read_dictionary(where, h, stored);
+            continue;
+        }
+        data_pages = true;
+        if (values > static_cast<std::uint64_t>(m.num_values) - levels) {  // before anything is allocated
+            malformed(path_, fmt::format("{}: {} more values", where, values),
+                      fmt::format("{} in all (the chunk's num_values)", m.num_values));
+        }
+        levels += values;
+        f(decoder.read_data_page(std::move(where), h, stored));
     }
-    if (filled != out.size()) {
+}
+
+// The definition levels of a flat column (OPTIONAL) must all be the maximum: a lower one is a
+// null row, which a table of ours never has.
+void table_reader::check_no_nulls(const page& p, std::size_t row_group, std::uint64_t rows_before) const {
+    const auto null = std::find_if(p.def.begin(), p.def.end(), [&](std::uint8_t d) { return d != p.max_def; });
+    if (null != p.def.end()) {
         malformed(path_,
-                  fmt::format("row group {}, column '{}': pages hold {} values", row_group,
-                              printable(schema_[column].name), filled / width),
-                  fmt::format("{} (the row count)", out.size() / width));
+                  fmt::format("{}: {} is null", p.where,
+                              row_name(first_row(row_group), row_group,
+                                       rows_before + static_cast<std::uint64_t>(null - p.def.begin()))),
+                  "a value in every row (spikeforge's tables have no nulls)");
     }
+}
+
+void table_reader::check_rows(std::size_t row_group, std::size_t column, std::string_view what,
+                              std::uint64_t read) const {
+    if (read != row_group_rows(row_group)) {
+        malformed(path_,
+                  fmt::format("row group {}, column '{}': pages hold {} {}", row_group, printable(schema_[column].name),
+                              read, what),
+                  fmt::format("{} (the row count)", row_group_rows(row_group)));
+    }
+}
+
+void table_reader::read_flat(std::size_t row_group, std::size_t column, std::string_view what,
+                             const std::function<void(const page&)>& append) const {
+    std::uint64_t read = 0;  // no more than the row group's rows: the chunk's num_values (check_chunk)
+    for_each_page(row_group, column, [&](const page& p) {
+        check_no_nulls(p, row_group, read);
+        append(p);
+        read += p.levels;
+    });
+    check_rows(row_group, column, what, read);
+}
+
+void table_reader::read_chunk(std::size_t row_group, std::size_t column,
+                              const std::function<void(std::span<const std::byte>)>& append) const {
+    read_flat(row_group, column, "values", [&](const page& p) { append(p.fixed); });
+}
+
+std::vector<std::string> table_reader::read_strings(std::size_t row_group, std::size_t column) const {
+    check_request(row_group, column, column_type::string);
+    std::vector<std::string> out;
+    out.reserve(reserve_rows(row_group, column));
+    read_flat(row_group, column, "strings",
+              [&](const page& p) { out.insert(out.end(), p.strings.begin(), p.strings.end()); });
+    return out;
 }
 
 namespace {
 
-// Checks a page header of a string or list chunk (whose page sizes depend on the values): a
-// DataPage v1 of PLAIN values, RLE levels, sizes within the chunk, and a decompressed size a
-// ZSTD frame of that size can have (see check_chunk_extent).
-void check_page_frame(const std::filesystem::path& file, const std::string& where, const format::page_header& h,
-                      std::int32_t codec, std::size_t body_room) {
-    if (h.type != format::page_data || !h.data_page)
-        malformed(file, fmt::format("{}: page type {}", where, h.type), "DATA_PAGE (v1) pages only");
-    const format::data_page_header& d = *h.data_page;
-    if (d.encoding != format::encoding_plain)
-        malformed(file, fmt::format("{}: encoding {}", where, d.encoding), "PLAIN (0)");
-    if (d.definition_level_encoding != format::encoding_rle || d.repetition_level_encoding != format::encoding_rle) {
-        malformed(
-            file,
-            fmt::format("{}: level encodings {}, {}", where, d.repetition_level_encoding, d.definition_level_encoding),
-            "RLE (3)");
-    }
-    const std::uint64_t expansion = codec == format::codec_zstd ? 32768 : 1;
-    if (d.num_values < 0 || h.compressed_page_size < 0 || h.uncompressed_page_size < 0 ||
-        static_cast<std::uint64_t>(h.compressed_page_size) > body_room ||
-        static_cast<std::uint64_t>(h.uncompressed_page_size) >
-            static_cast<std::uint64_t>(h.compressed_page_size) * expansion) {
-        malformed(file,
-                  fmt::format("{}: page of {} values, {} bytes ({} compressed)", where, d.num_values,
-                              h.uncompressed_page_size, h.compressed_page_size),
-                  "a page within the column chunk");
-    }
-}
-
-std::uint32_t get_u32(std::span<const std::byte> bytes, std::size_t pos) {
-    std::uint32_t v = 0;
-    std::memcpy(&v, bytes.data() + pos, sizeof v);  // little-endian
-    return v;
-}
-
-// The PLAIN BYTE_ARRAY values of one page, appended to `out`.
-void decode_strings(const std::filesystem::path& file, const std::string& where, std::span<const std::byte> body,
-                    std::size_t count, std::vector<std::string>& out) {
-    std::size_t pos = 0;
-    for (std::size_t i = 0; i < count; ++i) {
-        if (body.size() - pos < 4 || get_u32(body, pos) > body.size() - pos - 4) {
-            malformed(file, fmt::format("{}: string {} of {} runs past the page", where, i, count),
-                      "PLAIN BYTE_ARRAY values (4-byte length, bytes) filling the page");
-        }
-        const std::uint32_t length = get_u32(body, pos);
-        out.emplace_back(reinterpret_cast<const char*>(body.data() + pos + 4), length);
-        pos += 4 + length;
-    }
-    if (pos != body.size()) {
-        malformed(file, fmt::format("{}: {} bytes after {} strings", where, body.size() - pos, count),
-                  "PLAIN BYTE_ARRAY values filling the page");
-    }
-}
-
-// The definition levels of a list column's nestings, from the repetition of its OPTIONAL nodes
-// (LogicalTypes.md, Dremel levels). Nesting 0 is the row's own list, nesting 1 (list<list<T>>)
-// an inner list: below defined[k] the list at nesting k is null, below entry[k] it is empty,
-// below value a value is null.
+// The definition levels of a list column's nestings, one more per OPTIONAL node and per
+// repeated group (LogicalTypes.md, Dremel levels). Nesting 0 is the row's own list, nesting 1
+// (list<list<T>>) an inner list: below defined[k] the list at nesting k is null, below
+// entry[k] it is empty, below value a value is null.
 struct list_thresholds {
     std::size_t depth;  // 1: list<T>, 2: list<list<T>>
     std::array<std::uint8_t, 2> defined{}, entry{};
     std::uint8_t value = 0;
 
-    // nodes: the column's 1 + 2 x depth SchemaElements (list_nesting).
+    // nodes: the column's 1 + 2 x depth SchemaElements (list_nesting): LIST group, repeated
+    // group, [LIST group, repeated group,] leaf.
     explicit list_thresholds(std::span<const format::schema_element> nodes) : depth((nodes.size() - 1) / 2) {
         const auto optional = [&](std::size_t i) -> std::uint8_t {
             return nodes[i].repetition_type == format::repetition_optional ? 1 : 0;
         };
-        defined[0] = 0;  // the outer group is REQUIRED (list_nesting)
-        entry[0] = 1;
-        for (std::size_t k = 1; k < depth; ++k) {
-            defined[k] = static_cast<std::uint8_t>(entry[k - 1] + optional(2 * k));
-            entry[k] = static_cast<std::uint8_t>(defined[k] + 1);
+        std::uint8_t level = 0;
+        for (std::size_t k = 0; k < depth; ++k) {
+            level = static_cast<std::uint8_t>(level + optional(2 * k));  // the LIST group
+            defined[k] = level;
+            entry[k] = ++level;  // its repeated group
         }
-        value = static_cast<std::uint8_t>(entry[depth - 1] + optional(2 * depth));
+        value = static_cast<std::uint8_t>(level + optional(2 * depth));
     }
 };
 
@@ -556,11 +927,11 @@ class list_assembler {
 public:
     explicit list_assembler(list_thresholds t) : t_(t), offsets_(t.depth) {}
 
-    // One page's levels and PLAIN values; returns an error text, or empty when all is well.
+    // One page's levels; returns an error text, or empty when all is well. row_name(r) names
+    // row r of the row group.
+    template <class RowName>
     std::string add_page(std::span<const std::uint8_t> rep, std::span<const std::uint8_t> def,
-                         std::span<const std::byte> values) {
-        const std::size_t n_values = values.size() / 4;
-        std::size_t next = 0;  // value index in the page
+                         const RowName& row_name) {
         for (std::size_t i = 0; i < rep.size(); ++i) {
             const std::size_t r = rep[i];
             if (r == t_.depth && reached_ == t_.depth && def[i] >= t_.value) {
@@ -568,9 +939,6 @@ public:
                 // counted as a run (what the general path below does for each, in one scan).
                 std::size_t j = i + 1;
                 while (j < rep.size() && rep[j] == r && def[j] >= t_.value) ++j;
-                if (next + (j - i) > n_values)
-                    return fmt::format("level {}: more levels than the page's {} values", j - 1, n_values);
-                next += j - i;
                 values_ += j - i;
                 i = j - 1;
                 continue;
@@ -584,20 +952,21 @@ public:
             reached_ = t_.depth;
             for (std::size_t k = r; k < t_.depth; ++k) {
                 offsets_[k].push_back(children(k));
-                if (def[i] < t_.defined[k]) return fmt::format("level {}: a null {}", i, nesting_name(k));
+                if (def[i] < t_.defined[k]) {
+                    return k == 0
+                               ? fmt::format("level {}: {} is null", i, row_name(offsets_[0].size() - 1))
+                               : fmt::format("level {}: a null inner list in {}", i, row_name(offsets_[0].size() - 1));
+                }
                 if (def[i] < t_.entry[k]) {
                     reached_ = k;
                     break;
                 }
             }
             if (reached_ < t_.depth) continue;
-            if (def[i] < t_.value) return fmt::format("level {}: a null value", i);
-            if (next >= n_values) return fmt::format("level {}: more levels than the page's {} values", i, n_values);
-            ++next;
+            if (def[i] < t_.value)
+                return fmt::format("level {}: a null value in {}", i, row_name(offsets_[0].size() - 1));
             ++values_;
         }
-        if (next != n_values || values.size() % 4 != 0)
-            return fmt::format("{} bytes of values for {} values", values.size(), next);
         return {};
     }
 
@@ -637,109 +1006,24 @@ std::string append_values(std::span<const std::byte> values, std::vector<T>& out
     return {};
 }
 
-// Splits a list page into its levels (each behind a 4-byte length) and its values.
-struct list_page_parts {
-    std::vector<std::uint8_t> rep, def;
-    std::span<const std::byte> values;
-};
-
-list_page_parts split_list_page(std::span<const std::byte> body, std::size_t count, const list_thresholds& t) {
-    list_page_parts parts;
-    std::size_t pos = 0;
-    const auto levels = [&](std::size_t max_level) {
-        if (body.size() - pos < 4 || get_u32(body, pos) > body.size() - pos - 4)
-            throw thrift::decode_error("level stream length runs past the page");
-        const std::uint32_t n = get_u32(body, pos);
-        const auto bytes = body.subspan(pos + 4, n);
-        pos += 4 + n;
-        return format::decode_levels(bytes, format::level_bit_width(static_cast<int>(max_level)), count,
-                                     static_cast<std::uint8_t>(max_level));
-    };
-    parts.rep = levels(t.depth);
-    parts.def = levels(t.value);
-    parts.values = body.subspan(pos);
-    return parts;
-}
-
 }  // namespace
-
-void table_reader::for_each_page(std::size_t row_group, std::size_t column,
-                                 const std::function<void(const std::string& where, const format::page_header& header,
-                                                          std::span<const std::byte> body)>& f) const {
-    const format::column_meta& m = *meta_->row_groups[row_group].columns[column].meta_data;
-    const std::vector<std::byte> chunk = read_range(path_, static_cast<std::uint64_t>(m.data_page_offset),
-                                                    static_cast<std::uint64_t>(m.total_compressed_size));
-    std::vector<std::byte> plain;
-    std::size_t pos = 0;
-    while (pos < chunk.size()) {
-        const std::string where =
-            fmt::format("row group {}, column '{}', page at byte {}", row_group, printable(schema_[column].name),
-                        static_cast<std::uint64_t>(m.data_page_offset) + pos);
-        std::size_t header_size = 0;
-        format::page_header h;
-        try {
-            h = format::decode_page_header(std::span(chunk).subspan(pos), header_size);
-        } catch (const thrift::decode_error& e) {
-            malformed(path_, fmt::format("{}: {}", where, e.what()), "a Thrift compact PageHeader");
-        }
-        pos += header_size;
-        check_page_frame(path_, where, h, m.codec, chunk.size() - pos);
-        plain.resize(static_cast<std::size_t>(h.uncompressed_page_size));
-        decode_page(path_, where, m.codec,
-                    std::span(chunk).subspan(pos, static_cast<std::size_t>(h.compressed_page_size)), plain);
-        f(where, h, plain);
-        pos += static_cast<std::size_t>(h.compressed_page_size);
-    }
-}
-
-std::vector<std::string> table_reader::read_strings(std::size_t row_group, std::size_t column) const {
-    check_request(row_group, column, column_type::string);
-    const auto rows = static_cast<std::size_t>(row_group_rows(row_group));
-    std::vector<std::string> out;
-    out.reserve(rows);  // check_chunk_extent: at least 4 stored bytes per row
-    for_each_page(row_group, column, [&](const std::string& where, const format::page_header& h, auto body) {
-        const auto count = static_cast<std::size_t>(h.data_page->num_values);
-        if (count > rows - out.size())
-            malformed(path_, fmt::format("{}: {} more strings", where, count), fmt::format("{} in all", rows));
-        decode_strings(path_, where, body, count, out);
-    });
-    if (out.size() != rows) {
-        malformed(path_,
-                  fmt::format("row group {}, column '{}': pages hold {} strings", row_group,
-                              printable(schema_[column].name), out.size()),
-                  fmt::format("{} (the row count)", rows));
-    }
-    return out;
-}
 
 template <class T>
 std::vector<std::vector<std::uint64_t>> table_reader::read_lists(std::size_t row_group, std::size_t column,
                                                                  column_type type, std::vector<T>& values) const {
     check_request(row_group, column, type);
-    const auto depth = static_cast<std::size_t>(list_depth(type));
-    const list_thresholds t(std::span(meta_->schema).subspan(first_element_[column], 1 + 2 * depth));
-    list_assembler lists(t);
-    for_each_page(row_group, column, [&](const std::string& where, const format::page_header& h, auto body) {
-        std::string error;
-        try {
-            const list_page_parts parts = split_list_page(body, static_cast<std::size_t>(h.data_page->num_values), t);
-            error = lists.add_page(parts.rep, parts.def, parts.values);
-            if (error.empty()) error = append_values(parts.values, values);
-        } catch (const thrift::decode_error& e) {
-            error = e.what();
-        }
+    list_assembler lists{list_thresholds(column_nodes(*meta_, type, first_element_[column]))};
+    const std::uint64_t first = first_row(row_group);
+    const auto name = [&](std::uint64_t row) { return row_name(first, row_group, row); };
+    for_each_page(row_group, column, [&](const page& p) {
+        std::string error = lists.add_page(p.rep, p.def, name);
+        if (error.empty()) error = append_values(p.fixed, values);
         if (!error.empty())
-            malformed(path_, fmt::format("{}: {}", where, error),
+            malformed(path_, fmt::format("{}: {}", p.where, error),
                       fmt::format("{} levels and values without nulls", to_string(type)));
     });
     std::vector<std::vector<std::uint64_t>> offsets = lists.finish();
-    const std::uint64_t rows = offsets[0].size() - 1;
-    if (rows != row_group_rows(row_group)) {
-        malformed(path_,
-                  fmt::format("row group {}, column '{}': pages hold {} rows", row_group,
-                              printable(schema_[column].name), rows),
-                  fmt::format("{} (the row count)", row_group_rows(row_group)));
-    }
+    check_rows(row_group, column, "rows", offsets[0].size() - 1);
     return offsets;
 }
 

@@ -11,14 +11,29 @@
 //  * flat_large.parquet (uncompressed, one row group of 400 rows): row r has (37r) % 3001
 //    values (row 0 empty; over 1 MiB of values per column: several pages), bins[r][i] =
 //    (r + 3i) % 256, ids[r][i] = (2654435761r + 40503i) % 2^32.
+//
+// parquet_fixture_writer --dump FILE: reads FILE with spikeforge's table_reader and prints what
+// it reads as one JSON object (for tests/python/test_parquet_foreign.py, which compares it with
+// what DuckDB reads):
+//   columns     [{name, type}] (type: to_string(column_type): "u32", "string", "list<u8>", ...)
+//   rows        the row count; row_groups: the rows of each row group
+//   values      {column: [...]} every value in file order; 64-bit integers as decimal strings,
+//               floats as JSON numbers (f32 widened to double) except NaN, Infinity, -Infinity
+//               and -0 (strings), lists as arrays, as tests/js/read_parquet.mjs prints them
+// A file the reader rejects: its message on stderr, exit status 1.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "io/atomic_file.hpp"
@@ -131,11 +146,123 @@ void write_large(const std::filesystem::path& dir) {
     out.commit();
 }
 
+// ---- --dump: what the reader reads, as JSON ----
+
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        if (c == '"' || c == '\\')
+            out += {'\\', c};
+        else if (static_cast<unsigned char>(c) < 0x20)
+            out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+        else
+            out += c;  // UTF-8 passes through
+    }
+    return out + '"';
+}
+
+std::string json_value(const std::string& s) { return json_string(s); }
+
+template <class T>
+std::string json_value(T v) {
+    if constexpr (std::is_floating_point_v<T>) {
+        const double d = v;  // as DuckDB's FLOAT reaches JavaScript
+        if (std::isnan(d)) return "\"NaN\"";
+        if (std::isinf(d)) return d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+        if (d == 0 && std::signbit(d)) return "\"-0\"";
+        return fmt::format("{}", d);  // shortest round trip
+    } else if constexpr (sizeof(T) == 8) {
+        return fmt::format("\"{}\"", v);
+    } else {
+        return fmt::format("{}", v);
+    }
+}
+
+// The rows of a list chunk (offsets[r] .. offsets[r + 1] of `items`, each already JSON).
+std::vector<std::string> json_rows(const std::vector<std::string>& items, const std::vector<std::uint64_t>& offsets) {
+    std::vector<std::string> rows;
+    for (std::size_t r = 0; r + 1 < offsets.size(); ++r) {
+        std::string row = "[";
+        for (std::uint64_t i = offsets[r]; i < offsets[r + 1]; ++i) row += (i > offsets[r] ? "," : "") + items[i];
+        rows.push_back(row + ']');
+    }
+    return rows;
+}
+
+template <class T>
+std::vector<std::string> json_items(const std::vector<T>& values) {
+    std::vector<std::string> items;
+    for (const T& v : values) items.push_back(json_value(v));
+    return items;
+}
+
+// One column chunk's rows as JSON values.
+std::vector<std::string> json_chunk(const pq::table_reader& r, std::size_t g, std::size_t c) {
+    switch (r.schema()[c].type) {
+        case pq::column_type::i32:
+            return json_items(r.read_column<std::int32_t>(g, c));
+        case pq::column_type::u32:
+            return json_items(r.read_column<std::uint32_t>(g, c));
+        case pq::column_type::i64:
+            return json_items(r.read_column<std::int64_t>(g, c));
+        case pq::column_type::u64:
+            return json_items(r.read_column<std::uint64_t>(g, c));
+        case pq::column_type::f32:
+            return json_items(r.read_column<float>(g, c));
+        case pq::column_type::f64:
+            return json_items(r.read_column<double>(g, c));
+        case pq::column_type::string:
+            return json_items(r.read_strings(g, c));
+        case pq::column_type::list_u8: {
+            const pq::list_chunk<std::uint8_t> l = r.read_u8_list(g, c);
+            return json_rows(json_items(l.values), l.offsets);
+        }
+        case pq::column_type::list_u32: {
+            const pq::list_chunk<std::uint32_t> l = r.read_u32_list(g, c);
+            return json_rows(json_items(l.values), l.offsets);
+        }
+        case pq::column_type::list_list_u8: {
+            const pq::u8_lists l = r.read_u8_lists(g, c);
+            return json_rows(json_rows(json_items(l.values), l.list_offsets), l.row_offsets);
+        }
+    }
+    return {};
+}
+
+void dump(const std::filesystem::path& file) {
+    const pq::table_reader r(file);
+    std::string columns, values, groups;
+    for (std::size_t c = 0; c < r.schema().size(); ++c) {
+        const pq::column& col = r.schema()[c];
+        columns += fmt::format("{}{{\"name\":{},\"type\":{}}}", c ? "," : "", json_string(col.name),
+                               json_string(pq::to_string(col.type)));
+        std::vector<std::string> rows;
+        for (std::size_t g = 0; g < r.row_group_count(); ++g) {
+            const std::vector<std::string> chunk = json_chunk(r, g, c);
+            rows.insert(rows.end(), chunk.begin(), chunk.end());
+        }
+        values += fmt::format("{}{}:[{}]", c ? "," : "", json_string(col.name), fmt::join(rows, ","));
+    }
+    for (std::size_t g = 0; g < r.row_group_count(); ++g)
+        groups += fmt::format("{}{}", g ? "," : "", r.row_group_rows(g));
+    std::printf("{\"columns\":[%s],\"rows\":%llu,\"row_groups\":[%s],\"values\":{%s}}\n", columns.c_str(),
+                static_cast<unsigned long long>(r.num_rows()), groups.c_str(), values.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string_view(argv[1]) == "--dump") {
+        try {
+            dump(argv[2]);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+            return 1;
+        }
+        return 0;
+    }
     if (argc != 2) {
-        std::fprintf(stderr, "usage: parquet_fixture_writer OUT_DIR\n");
+        std::fprintf(stderr, "usage: parquet_fixture_writer OUT_DIR | --dump FILE\n");
         return 2;
     }
     try {

@@ -1,8 +1,13 @@
 // io/parquet: the Thrift compact encoding against hand-computed bytes, write/read round trips
 // of every column type and codec, and the reader's rejection of malformed or foreign files.
 // (DuckDB reads our files independently: tests/python/test_parquet_duckdb.py.)
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <snappy.h>
+#include <zlib.h>
+#include <zstd.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -10,9 +15,11 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -584,11 +591,16 @@ format::column_meta& first_chunk(format::file_meta& m) { return *m.row_groups.at
 TEST(parquet_reader, rejects_what_it_cannot_read_correctly) {
     // The chunk says INT64 where the schema says DOUBLE: a column type mismatch.
     expect_rejected_footer([](format::file_meta& m) { first_chunk(m).type = format::type_int64; }, "physical type 2");
-    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).codec = 1; }, "compression codec 1");  // SNAPPY
-    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).encodings.push_back(8); }, "encoding 8");
-    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).dictionary_page_offset = 4; },
-                           "dictionary or index page");
-    expect_rejected_footer([](format::file_meta& m) { m.schema[1].repetition_type = 1; }, "is not REQUIRED");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).codec = 5; }, "compression codec LZ4 (5)");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).codec = 9; }, "compression codec unknown (9)");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).encodings.push_back(5); },
+                           "encoding DELTA_BINARY_PACKED (5)");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).encodings.push_back(9); },
+                           "encoding BYTE_STREAM_SPLIT (9)");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).index_page_offset = 4; }, "an index page");
+    expect_rejected_footer([](format::file_meta& m) { first_chunk(m).dictionary_page_offset = 1; }, "pages at [1,");
+    expect_rejected_footer([](format::file_meta& m) { m.schema[1].repetition_type = format::repetition_repeated; },
+                           "column 'a' is REPEATED");
     expect_rejected_footer([](format::file_meta& m) { m.schema[0].num_children = 1; }, "nested columns");
     expect_rejected_footer([](format::file_meta& m) { m.schema[2].converted_type = 11; },  // UINT_8
                            "unsupported annotation");
@@ -622,43 +634,55 @@ TEST(parquet_reader, rejects_corrupt_pages_when_reading) {
 }
 
 // Reads every column chunk with the element type of its column.
-void read_everything(const table_reader& r) {
-    for (std::size_t g = 0; g < r.row_group_count(); ++g) {
-        for (std::size_t c = 0; c < r.schema().size(); ++c) {
-            switch (r.schema()[c].type) {
-                case column_type::i32:
-                    r.read_column<std::int32_t>(g, c);
-                    break;
-                case column_type::u32:
-                    r.read_column<std::uint32_t>(g, c);
-                    break;
-                case column_type::i64:
-                    r.read_column<std::int64_t>(g, c);
-                    break;
-                case column_type::u64:
-                    r.read_column<std::uint64_t>(g, c);
-                    break;
-                case column_type::f32:
-                    r.read_column<float>(g, c);
-                    break;
-                case column_type::f64:
-                    r.read_column<double>(g, c);
-                    break;
-                case column_type::string:
-                    r.read_strings(g, c);
-                    break;
-                case column_type::list_list_u8:
-                    r.read_u8_lists(g, c);
-                    break;
-                case column_type::list_u8:
-                    r.read_u8_list(g, c);
-                    break;
-                case column_type::list_u32:
-                    r.read_u32_list(g, c);
-                    break;
-            }
+// The bytes of a vector's elements.
+template <class T>
+std::string bytes_of(const std::vector<T>& v) {
+    return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+// One column chunk read with the element type of its column, as bytes (values, then offsets;
+// strings each behind its length): equal bytes, equal values.
+std::string chunk_bytes(const table_reader& r, std::size_t g, std::size_t c) {
+    switch (r.schema()[c].type) {
+        case column_type::i32:
+            return bytes_of(r.read_column<std::int32_t>(g, c));
+        case column_type::u32:
+            return bytes_of(r.read_column<std::uint32_t>(g, c));
+        case column_type::i64:
+            return bytes_of(r.read_column<std::int64_t>(g, c));
+        case column_type::u64:
+            return bytes_of(r.read_column<std::uint64_t>(g, c));
+        case column_type::f32:
+            return bytes_of(r.read_column<float>(g, c));
+        case column_type::f64:
+            return bytes_of(r.read_column<double>(g, c));
+        case column_type::string: {
+            std::string out;
+            for (const std::string& s : r.read_strings(g, c)) out += std::to_string(s.size()) + ":" + s;
+            return out;
+        }
+        case column_type::list_list_u8: {
+            const u8_lists l = r.read_u8_lists(g, c);
+            return bytes_of(l.values) + bytes_of(l.list_offsets) + bytes_of(l.row_offsets);
+        }
+        case column_type::list_u8: {
+            const list_chunk<std::uint8_t> l = r.read_u8_list(g, c);
+            return bytes_of(l.values) + bytes_of(l.offsets);
+        }
+        case column_type::list_u32: {
+            const list_chunk<std::uint32_t> l = r.read_u32_list(g, c);
+            return bytes_of(l.values) + bytes_of(l.offsets);
         }
     }
+    return {};
+}
+
+// Every column chunk of the file read (chunk_bytes), row group after row group.
+std::vector<std::string> read_everything(const table_reader& r) {
+    std::vector<std::string> chunks;
+    for (std::size_t g = 0; g < r.row_group_count(); ++g)
+        for (std::size_t c = 0; c < r.schema().size(); ++c) chunks.push_back(chunk_bytes(r, g, c));
+    return chunks;
 }
 
 // Reads every single-byte change of the file (4 per byte, written beside it) completely: each
@@ -1020,14 +1044,16 @@ void write_one_row(const fs::path& path, const std::vector<column>& schema, code
 // leaf, which lowers the maximum definition level by one).
 void write_list_page(const fs::path& path, const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
                      const std::vector<std::int32_t>& values, std::int64_t rows,
-                     column_type type = column_type::list_list_u8, bool required_leaf = false) {
+                     column_type type = column_type::list_list_u8, bool required_leaf = false,
+                     bool optional_row = false) {
     temp_dir dir;
     write_one_row(dir / "one.parquet", {{"c", type}}, codec::none);
     split_file f = split(dir / "one.parquet");
     if (required_leaf) f.meta.schema.back().repetition_type = format::repetition_required;
+    if (optional_row) f.meta.schema[1].repetition_type = format::repetition_optional;
     std::string body;
-    const int depth = list_depth(type);
-    for (const auto& [levels, max] : {std::pair{&rep, depth}, std::pair{&def, 2 * depth - int{required_leaf}}}) {
+    const int depth = list_depth(type), max_def = 2 * depth - int{required_leaf} + int{optional_row};
+    for (const auto& [levels, max] : {std::pair{&rep, depth}, std::pair{&def, max_def}}) {
         const std::string enc = format::encode_levels(*levels, format::level_bit_width(max));
         const auto n = static_cast<std::uint32_t>(enc.size());
         body.append(reinterpret_cast<const char*>(&n), 4);
@@ -1064,9 +1090,9 @@ TEST(parquet_reader, reads_ragged_inner_lists) {
 // containing `fragment`.
 void expect_list_page_rejected(const std::vector<std::uint8_t>& rep, const std::vector<std::uint8_t>& def,
                                const std::vector<std::int32_t>& values, std::int64_t rows, const std::string& fragment,
-                               column_type type) {
+                               column_type type, bool optional_row = false) {
     temp_dir dir;
-    write_list_page(dir / "bad.parquet", rep, def, values, rows, type);
+    write_list_page(dir / "bad.parquet", rep, def, values, rows, type, false, optional_row);
     const table_reader r(dir / "bad.parquet");
     const std::string msg = input_error_of([&] { read_everything(r); });
     EXPECT_NE(msg.find(fragment), std::string::npos) << msg;
@@ -1109,9 +1135,9 @@ TEST(parquet_reader, rejects_other_nestings_and_annotations) {
     const auto nested_rejected = [](const std::function<void(format::file_meta&)>& edit, const std::string& fragment) {
         expect_rejected_schema({{"c", column_type::list_list_u8}, {"s", column_type::string}}, edit, fragment);
     };
-    // An optional outer list (null rows), a signed or 16-bit leaf, a binary (unannotated) string,
-    // a path that does not name the schema's nodes, a leaf that is not under two lists.
-    nested_rejected([](format::file_meta& m) { m.schema[1].repetition_type = format::repetition_optional; },
+    // A repeated outer list, a signed or 16-bit leaf, a binary (unannotated) string, a path that
+    // does not name the schema's nodes, a leaf that is not under two lists.
+    nested_rejected([](format::file_meta& m) { m.schema[1].repetition_type = format::repetition_repeated; },
                     "group other than list<uint8>, list<uint32> or list<list<uint8>>");
     nested_rejected([](format::file_meta& m) { m.schema[5].integer->is_signed = true; }, "list<list<uint8>>");
     nested_rejected([](format::file_meta& m) { m.schema[5].converted_type = 12; }, "list<list<uint8>>");  // UINT_16
@@ -1375,7 +1401,7 @@ TEST(parquet_reader, reads_and_rejects_hand_built_flat_list_levels) {
     rejected({0}, {2}, {256}, 1, "value 256 outside 0..255");
     rejected({0}, {2}, {-1}, 1, "value -1 outside 0..255");
     rejected({0}, {2}, {1, 2}, 1, "8 bytes of values for 1 values");
-    rejected({0, 0}, {2, 0}, {}, 1, "more levels than the page's 0 values", column_type::list_u32);
+    rejected({0, 0}, {2, 0}, {}, 1, "0 bytes of values for 1 values", column_type::list_u32);
     rejected({0, 0}, {2, 2}, {1, 2}, 1, "pages hold 2 rows");
     rejected({0, 1, 1}, {2, 2, 2}, {1, 2, 3}, 2, "pages hold 1 rows; expected 2 (the row count)",
              column_type::list_u32);
@@ -1383,8 +1409,10 @@ TEST(parquet_reader, reads_and_rejects_hand_built_flat_list_levels) {
     rejected({0, 1}, {0, 2}, {1}, 1, "level 1: repetition level 1 continues an empty row");
     rejected({0, 1}, {2, 0}, {1}, 1, "level 1: an empty row continued");
     rejected({0}, {3}, {1}, 1, "level 3 exceeds the maximum 2");
-    rejected({0}, {1}, {1}, 1, "level 0: a null value; expected list<u32> levels and values without nulls",
-             column_type::list_u32);
+    rejected(
+        {0}, {1}, {}, 1,
+        "level 0: a null value in row 0 (row 0 of row group 0); expected list<u32> levels and values without nulls",
+        column_type::list_u32);
 }
 
 TEST(parquet_reader, rejects_other_list_element_types) {
@@ -1423,10 +1451,10 @@ TEST(parquet_reader, rejects_other_list_element_types) {
             m.schema[6].string = true;
         },
         "column 'd' " + other_element + " 6");
-    // A repeated element, a null-able row (optional outer group), a non-repeated middle group.
+    // A repeated element, a repeated outer group, a non-repeated middle group.
     flat_rejected([](format::file_meta& m) { m.schema[3].repetition_type = format::repetition_repeated; },
                   "unsupported annotation or repetition");
-    flat_rejected([](format::file_meta& m) { m.schema[4].repetition_type = format::repetition_optional; },
+    flat_rejected([](format::file_meta& m) { m.schema[4].repetition_type = format::repetition_repeated; },
                   "column 'd' is a group other than list<uint8>, list<uint32> or list<list<uint8>>");
     flat_rejected([](format::file_meta& m) { m.schema[2].repetition_type = format::repetition_required; },
                   "column 'c' is a group other than");
@@ -1442,6 +1470,566 @@ TEST(parquet_reader, rejects_other_list_element_types) {
             m.schema[5].converted_type = format::converted_uint_32;
         },
         "column 'c' is a list of lists of elements of physical type 1 with an unsupported annotation");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other writers' shapes: OPTIONAL nodes, dictionary pages, SNAPPY / GZIP, DataPage v2. Here the
+// pages of files table_writer wrote uncompressed are rewritten into these shapes (transcode);
+// DuckDB writes them independently in tests/python/test_parquet_foreign.py.
+
+TEST(parquet_dictionary, indices_of_hand_computed_bytes) {
+    // Bit width 3, one bit-packed group of 0..7 (Encodings.md's example: 88 c6 fa).
+    EXPECT_EQ(format::decode_dictionary_indices(as_bytes(std::string("\x03\x03\x88\xc6\xfa", 5)), 8, 8),
+              (std::vector<std::uint32_t>{0, 1, 2, 3, 4, 5, 6, 7}));
+    // Bit width 10: an RLE run of 5 x 515 (value in 2 bytes), then 3 bit-packed (a padded group).
+    const std::string rle("\x0a\x0a\x03\x02\x03\x01\x0c\x00\x00\x00\x00\x00\x00\x00\x00", 15);
+    EXPECT_EQ(format::decode_dictionary_indices(as_bytes(rle), 8, 600),
+              (std::vector<std::uint32_t>{515, 515, 515, 515, 515, 1, 3, 0}));
+    // Bit width 0: every index 0; bit width 32: whole words.
+    EXPECT_EQ(format::decode_dictionary_indices(as_bytes(std::string("\x00\x08", 2)), 4, 1),
+              (std::vector<std::uint32_t>{0, 0, 0, 0}));
+    std::string wide("\x20\x03", 2);
+    for (std::uint32_t v : {0xfffffffeu, 7u, 0x80000000u, 1u, 0u, 2u, 3u, 4u})
+        wide.append(reinterpret_cast<char*>(&v), 4);
+    EXPECT_EQ(format::decode_dictionary_indices(as_bytes(wide), 3, std::size_t{1} << 32),
+              (std::vector<std::uint32_t>{0xfffffffeu, 7u, 0x80000000u}));
+    EXPECT_TRUE(format::decode_dictionary_indices({}, 0, 0).empty());  // no values: nothing read
+    const auto error = [](const std::string& bytes, std::size_t count, std::size_t size) {
+        try {
+            format::decode_dictionary_indices(as_bytes(bytes), count, size);
+        } catch (const thrift::decode_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(error(std::string("\x03\x03\x88\xc6\xfa", 5), 8, 7),
+              "dictionary index 7 out of range (the dictionary has 7 values)");
+    EXPECT_EQ(error(std::string("\x21\x02\x00\x00\x00\x00\x00", 7), 1, 9),
+              "dictionary indices: bit width 33 (at most 32)");
+    EXPECT_EQ(error("", 1, 9), "dictionary indices: no bit width byte");
+    EXPECT_EQ(error(std::string("\x03\x03\x88\xc6", 4), 8, 8),
+              "dictionary indices: bit-packed run of 1 groups beyond the 3 bytes");
+    // A last bit-packed run padded with whole groups (DuckDB pads to 32): the padding is skipped.
+    EXPECT_EQ(format::decode_dictionary_indices(as_bytes(std::string("\x03\x05\x88\xc6\xfa\x00\x00\x00", 8)), 3, 8),
+              (std::vector<std::uint32_t>{0, 1, 2}));
+    EXPECT_NE(error(std::string("\x03\x03\x88\xc6\xfa\x00", 6), 8, 8).find("1 bytes after 8"), std::string::npos);
+}
+
+// Sets the bits of value i (of `width` bits) in bit-packed `packed`, least significant bit first.
+void pack_bits(std::string& packed, std::size_t i, std::uint32_t value, int width) {
+    for (int b = 0; b < width; ++b)
+        if ((value >> b) & 1u) packed[(i * width + b) / 8] |= static_cast<char>(1 << ((i * width + b) % 8));
+}
+
+// Random indices of every bit width, bit-packed by a plain bit writer, decode as written.
+TEST(parquet_dictionary, bit_packed_indices_of_every_width) {
+    std::uint64_t x = 88172645463325252u;
+    for (int width = 1; width <= 32; ++width) {
+        std::vector<std::uint32_t> indices(29);  // 4 groups, the last one padded
+        std::string bytes(1, static_cast<char>(width));
+        bytes += static_cast<char>((4 << 1) | 1);
+        std::string packed(4 * static_cast<std::size_t>(width), '\0');
+        for (std::size_t i = 0; i < indices.size(); ++i) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            indices[i] = static_cast<std::uint32_t>(x & ((std::uint64_t{1} << width) - 1));
+            pack_bits(packed, i, indices[i], width);
+        }
+        EXPECT_EQ(format::decode_dictionary_indices(as_bytes(bytes + packed), indices.size(), std::size_t{1} << 32),
+                  indices)
+            << "bit width " << width;
+    }
+}
+
+std::string compressed(std::int32_t codec, std::string_view plain) {
+    std::string out;
+    switch (codec) {
+        case format::codec_snappy:
+            snappy::Compress(plain.data(), plain.size(), &out);
+            return out;
+        case format::codec_gzip: {
+            z_stream s{};
+            EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);  // 16: gzip header
+            out.resize(deflateBound(&s, static_cast<uLong>(plain.size())));
+            s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(plain.data()));
+            s.avail_in = static_cast<uInt>(plain.size());
+            s.next_out = reinterpret_cast<Bytef*>(out.data());
+            s.avail_out = static_cast<uInt>(out.size());
+            EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+            out.resize(s.total_out);
+            deflateEnd(&s);
+            return out;
+        }
+        case format::codec_zstd:
+            out.resize(ZSTD_compressBound(plain.size()));
+            out.resize(ZSTD_compress(out.data(), out.size(), plain.data(), plain.size(), 3));
+            return out;
+        default:
+            return std::string(plain);
+    }
+}
+
+// Dictionary indices as a data page stores them: the bit width, an RLE run of the first index,
+// then the rest bit-packed (both kinds of run), by a plain bit writer.
+std::string encoded_indices(const std::vector<std::uint32_t>& indices, int width) {
+    std::string out(1, static_cast<char>(width));
+    if (indices.empty()) return out;
+    thrift::writer header;
+    header.varint(2);  // an RLE run of 1
+    const std::size_t rest = indices.size() - 1, groups = (rest + 7) / 8;
+    if (groups > 0) header.varint((groups << 1) | 1);
+    std::string run = header.bytes().substr(0, 1);
+    for (int b = 0; b < (width + 7) / 8; ++b) run += static_cast<char>(indices[0] >> (8 * b));
+    std::string packed(groups * static_cast<std::size_t>(width), '\0');
+    for (std::size_t i = 0; i < rest; ++i) pack_bits(packed, i, indices[1 + i], width);
+    return out + run + header.bytes().substr(1) + packed;
+}
+
+// How transcode() rewrites a file.
+struct transcoding {
+    std::int32_t codec = format::codec_uncompressed;
+    bool v2 = false;        // DataPage v2 (with a codec, every other page's values left uncompressed)
+    bool optional = false;  // top-level nodes OPTIONAL, as pyarrow writes nullable fields
+    enum class encoding { plain, dictionary, fallback } values = encoding::plain;  // fallback: page 0 only
+    std::optional<std::size_t> null_row;  // with `optional`: this row of each flat chunk's first page null
+    bool short_dictionary = false;        // the dictionary page lacks its last value
+    bool no_dictionary_page = false;
+};
+
+// One page of an uncompressed chunk of table_writer's: levels (the hybrid, without the length)
+// and PLAIN values, split into values.
+struct plain_page {
+    std::int32_t levels = 0;
+    std::string rep, def;
+    std::vector<std::string> values;  // fixed width: the bytes; strings: length and bytes
+};
+
+std::vector<plain_page> plain_pages(const split_file& f, const format::column_meta& m, int depth, std::size_t width) {
+    std::vector<plain_page> pages;
+    auto pos = static_cast<std::size_t>(m.data_page_offset);
+    const std::size_t end = pos + static_cast<std::size_t>(m.total_compressed_size);
+    while (pos < end) {
+        std::size_t header_size = 0;
+        const format::page_header h = format::decode_page_header(as_bytes(f.data.substr(pos)), header_size);
+        const std::string body = f.data.substr(pos + header_size, static_cast<std::size_t>(h.compressed_page_size));
+        pos += header_size + body.size();
+        plain_page p;
+        p.levels = h.data_page->num_values;
+        std::size_t at = 0;
+        const auto take = [&](std::size_t n) {
+            at += n;
+            return body.substr(at - n, n);
+        };
+        const auto length = [&](std::size_t offset) {
+            std::uint32_t n = 0;
+            std::memcpy(&n, body.data() + offset, 4);
+            return std::size_t{n};
+        };
+        if (depth > 0) {
+            take(4), p.rep = take(length(at - 4));
+            take(4), p.def = take(length(at - 4));
+        }
+        while (at < body.size()) p.values.push_back(width ? take(width) : take(4 + length(at)));
+        pages.push_back(std::move(p));
+    }
+    return pages;
+}
+
+// Levels one higher (an OPTIONAL node above them all): flat columns get definition levels 1.
+std::string raised_levels(const std::string& def, int max_def, std::size_t count) {
+    std::vector<std::uint8_t> levels(count, 0);
+    if (max_def > 0)
+        levels = format::decode_levels(as_bytes(def), format::level_bit_width(max_def), count,
+                                       static_cast<std::uint8_t>(max_def));
+    for (std::uint8_t& l : levels) ++l;
+    return format::encode_levels(levels, format::level_bit_width(max_def + 1));
+}
+
+// One page as the transcoding writes it: header and stored bytes (`index`: data pages of the file
+// before this one).
+std::string page_bytes(const transcoding& t, std::size_t index, std::int32_t encoding, std::int32_t levels,
+                       std::int32_t rows, const std::string& rep, const std::string& def, const std::string& values) {
+    format::page_header h;
+    std::string stored;
+    if (!t.v2) {
+        std::string body;
+        for (const std::string* l : {&rep, &def}) {
+            if (l->empty()) continue;
+            const auto n = static_cast<std::uint32_t>(l->size());
+            body.append(reinterpret_cast<const char*>(&n), 4);
+            body += *l;
+        }
+        body += values;
+        stored = compressed(t.codec, body);
+        h.uncompressed_page_size = static_cast<std::int32_t>(body.size());
+        h.data_page = format::data_page_header{levels, encoding};
+    } else {
+        const bool compress = t.codec != format::codec_uncompressed && index % 2 == 0;
+        stored = rep + def + (compress ? compressed(t.codec, values) : values);
+        h.type = format::page_data_v2;
+        h.uncompressed_page_size = static_cast<std::int32_t>(rep.size() + def.size() + values.size());
+        h.data_page_v2 = format::data_page_header_v2{
+            levels,  0, rows, encoding, static_cast<std::int32_t>(def.size()), static_cast<std::int32_t>(rep.size()),
+            compress};
+    }
+    h.compressed_page_size = static_cast<std::int32_t>(stored.size());
+    return format::encode(h) + stored;
+}
+
+// Rewrites the uncompressed file `in` (table_writer's) to `out` as `t` says.
+void transcode(const fs::path& in, const fs::path& out, const transcoding& t) {
+    const split_file f = split(in);
+    const table_reader r(in);
+    split_file g{"PAR1", f.meta};
+    std::vector<std::size_t> first;  // each column's first SchemaElement
+    for (std::size_t i = 1, c = 0; c < r.schema().size(); ++c, ++i) {
+        first.push_back(i);
+        i += 2 * static_cast<std::size_t>(list_depth(r.schema()[c].type));
+    }
+    for (std::size_t c = 0; c < first.size() && t.optional; ++c)
+        g.meta.schema[first[c]].repetition_type = format::repetition_optional;
+    std::size_t data_pages = 0;
+    for (std::size_t rg = 0; rg < f.meta.row_groups.size(); ++rg) {
+        for (std::size_t c = 0; c < first.size(); ++c) {
+            const column_type type = r.schema()[c].type;
+            const int depth = list_depth(type);
+            const std::size_t width =
+                type == column_type::string                                                          ? 0
+                : (type == column_type::i64 || type == column_type::u64 || type == column_type::f64) ? 8
+                                                                                                     : 4;
+            format::column_meta& m = *g.meta.row_groups[rg].columns[c].meta_data;
+            std::vector<plain_page> pages = plain_pages(f, m, depth, width);
+            const int max_def = depth == 0 ? 0 : 2 * depth;  // table_writer: REQUIRED leaves, OPTIONAL elements
+            // The dictionary: the values of the pages to encode, in order of appearance.
+            const std::size_t encoded = t.values == transcoding::encoding::plain      ? 0
+                                        : t.values == transcoding::encoding::fallback ? 1
+                                                                                      : pages.size();
+            std::map<std::string, std::uint32_t> index;
+            std::string dictionary, last;
+            for (std::size_t p = 0; p < encoded; ++p)
+                for (const std::string& v : pages[p].values)
+                    if (index.emplace(v, static_cast<std::uint32_t>(index.size())).second) dictionary += last = v;
+            const auto chunk_start = static_cast<std::int64_t>(g.data.size());
+            m.dictionary_page_offset.reset();
+            if (encoded > 0 && !t.no_dictionary_page) {
+                m.dictionary_page_offset = chunk_start;
+                std::size_t entries = index.size();
+                if (t.short_dictionary && entries > 0) {
+                    --entries;
+                    dictionary.resize(dictionary.size() - last.size());
+                }
+                format::page_header h;
+                h.type = format::page_dictionary;
+                const std::string stored = compressed(t.codec, dictionary);
+                h.uncompressed_page_size = static_cast<std::int32_t>(dictionary.size());
+                h.compressed_page_size = static_cast<std::int32_t>(stored.size());
+                h.dictionary_page = format::dictionary_page_header{
+                    static_cast<std::int32_t>(entries),
+                    t.v2 ? format::encoding_plain : format::encoding_plain_dictionary, std::nullopt};
+                g.data += format::encode(h) + stored;
+            }
+            m.data_page_offset = static_cast<std::int64_t>(g.data.size());
+            for (std::size_t p = 0; p < pages.size(); ++p) {
+                plain_page& page = pages[p];
+                if (t.optional && depth == 0 && p == 0 && t.null_row && *t.null_row < page.values.size()) {
+                    std::vector<std::uint8_t> def(page.values.size(), 1);
+                    def[*t.null_row] = 0;
+                    page.values.erase(page.values.begin() + static_cast<std::ptrdiff_t>(*t.null_row));
+                    page.def = format::encode_levels(def, 1);
+                } else if (t.optional) {
+                    page.def = raised_levels(page.def, max_def, static_cast<std::size_t>(page.levels));
+                }
+                std::string values;
+                std::int32_t encoding = format::encoding_plain;
+                if (p < encoded) {
+                    std::vector<std::uint32_t> indices;
+                    for (const std::string& v : page.values) indices.push_back(index.at(v));
+                    values = encoded_indices(indices, format::level_bit_width(static_cast<int>(index.size()) - 1));
+                    encoding = t.v2 ? format::encoding_rle_dictionary : format::encoding_plain_dictionary;
+                } else {
+                    for (const std::string& v : page.values) values += v;
+                }
+                std::int32_t rows = page.levels;
+                if (depth > 0) {
+                    const std::vector<std::uint8_t> rep =
+                        format::decode_levels(as_bytes(page.rep), format::level_bit_width(depth),
+                                              static_cast<std::size_t>(page.levels), static_cast<std::uint8_t>(depth));
+                    rows = static_cast<std::int32_t>(std::count(rep.begin(), rep.end(), 0));
+                }
+                g.data += page_bytes(t, data_pages++, encoding, page.levels, rows, page.rep, page.def, values);
+            }
+            m.codec = t.codec;
+            m.total_compressed_size = m.total_uncompressed_size =
+                static_cast<std::int64_t>(g.data.size()) - chunk_start;
+            m.encodings = {format::encoding_plain, format::encoding_rle};
+            if (encoded > 0) m.encodings.push_back(format::encoding_rle_dictionary);
+            m.stats.reset();
+        }
+    }
+    join(out, g);
+}
+
+// Every column type, with repeated and distinct values, empty strings and lists, extremes.
+const std::vector<column> all_types = {{"i32", column_type::i32},      {"u32", column_type::u32},
+                                       {"i64", column_type::i64},      {"u64", column_type::u64},
+                                       {"f32", column_type::f32},      {"f64", column_type::f64},
+                                       {"s", column_type::string},     {"l8", column_type::list_u8},
+                                       {"l32", column_type::list_u32}, {"ll", column_type::list_list_u8}};
+
+// Writes all_types, uncompressed, as row groups of the given sizes: row i (over the file) holds
+// values of i % 7 (strings: i % 5 of them; lists: i % 4 values, inner lists of i % 3 values).
+void write_all_types(const fs::path& path, const std::vector<std::size_t>& groups) {
+    writer_options o;
+    o.compression = codec::none;
+    table_writer w(path, all_types, o);
+    std::size_t row = 0;
+    for (const std::size_t n : groups) {
+        std::vector<std::int32_t> i32;
+        std::vector<std::uint32_t> u32;
+        std::vector<std::int64_t> i64;
+        std::vector<std::uint64_t> u64;
+        std::vector<float> f32;
+        std::vector<double> f64;
+        std::vector<std::string> s;
+        list_chunk<std::uint8_t> l8;
+        list_chunk<std::uint32_t> l32;
+        matrices ll;
+        for (std::size_t k = 0; k < n; ++k, ++row) {
+            const auto v = static_cast<std::uint32_t>(row % 7);
+            i32.push_back(v == 6 ? std::numeric_limits<std::int32_t>::min() : static_cast<std::int32_t>(v) - 3);
+            u32.push_back(v == 6 ? 4294967295u : v);
+            i64.push_back(static_cast<std::int64_t>(row) * -1000003);  // all distinct
+            u64.push_back(v == 6 ? std::numeric_limits<std::uint64_t>::max() : v);
+            f32.push_back(v == 6 ? std::numeric_limits<float>::quiet_NaN() : static_cast<float>(v) / 3);
+            f64.push_back(v == 6 ? -0.0 : static_cast<double>(row) / 7);
+            s.push_back(std::string(row % 5, static_cast<char>('a' + row % 3)));
+            for (std::size_t i = 0; i < row % 4; ++i) {
+                l8.values.push_back(static_cast<std::uint8_t>(255 - (row + i) % 9));
+                l32.values.push_back(static_cast<std::uint32_t>(4294967295u - (row + i) % 11));
+            }
+            l8.offsets.push_back(l8.values.size());
+            l32.offsets.push_back(l32.values.size());
+            ll.units.push_back(static_cast<std::uint32_t>(row % 4));
+            ll.bins.push_back(static_cast<std::uint32_t>(row % 3));
+            for (std::size_t i = 0; i < (row % 4) * (row % 3); ++i) ll.data.push_back(static_cast<std::uint8_t>(i % 5));
+        }
+        w.write_row_group(
+            std::vector<column_values>{i32, u32, i64, u64, f32, f64, s, l8.view(), l32.view(), ll.view()});
+    }
+    w.close();
+}
+
+using foreign_shape = std::tuple<std::int32_t, bool, transcoding::encoding>;  // codec, v2, values
+class parquet_foreign : public ::testing::TestWithParam<foreign_shape> {};
+
+TEST_P(parquet_foreign, pages_read_as_the_original) {
+    const auto [codec_id, v2, values] = GetParam();
+    temp_dir dir;
+    write_all_types(dir / "plain.parquet", {50, 1, 23});
+    const std::vector<std::string> want = read_everything(table_reader(dir / "plain.parquet"));
+    for (const bool optional : {false, true}) {
+        transcoding t;
+        t.codec = codec_id, t.v2 = v2, t.values = values, t.optional = optional;
+        transcode(dir / "plain.parquet", dir / "other.parquet", t);
+        const table_reader r(dir / "other.parquet");
+        EXPECT_EQ(r.schema(), all_types);
+        EXPECT_EQ(read_everything(r), want) << "optional " << optional;
+    }
+}
+
+std::string foreign_shape_name(const ::testing::TestParamInfo<foreign_shape>& info) {
+    const char* codecs[] = {"uncompressed", "snappy", "gzip", "", "", "", "zstd"};
+    return fmt::format("{}_{}_{}", codecs[std::get<0>(info.param)], std::get<1>(info.param) ? "v2" : "v1",
+                       std::get<2>(info.param) == transcoding::encoding::plain ? "plain" : "dictionary");
+}
+
+INSTANTIATE_TEST_SUITE_P(parquet, parquet_foreign,
+                         ::testing::Combine(::testing::Values(format::codec_uncompressed, format::codec_snappy,
+                                                              format::codec_gzip, format::codec_zstd),
+                                            ::testing::Bool(),
+                                            ::testing::Values(transcoding::encoding::plain,
+                                                              transcoding::encoding::dictionary)),
+                         foreign_shape_name);
+
+// pyarrow falls back to PLAIN pages when a chunk's dictionary grows too large: a chunk of several
+// pages, the first dictionary-encoded, the others PLAIN.
+TEST(parquet_foreign_pages, dictionary_fallback_within_a_chunk) {
+    temp_dir dir;
+    write_all_types(dir / "plain.parquet", {300000, 7});  // over 1 MiB per chunk: several pages
+    const std::vector<std::string> want = read_everything(table_reader(dir / "plain.parquet"));
+    for (const auto& [codec_id, v2] : {std::pair{format::codec_snappy, false}, std::pair{format::codec_gzip, true}}) {
+        transcoding t;
+        t.codec = codec_id, t.v2 = v2, t.optional = true, t.values = transcoding::encoding::fallback;
+        transcode(dir / "plain.parquet", dir / "fallback.parquet", t);
+        const split_file f = split(dir / "fallback.parquet");
+        const format::column_meta& m = *f.meta.row_groups[0].columns[2].meta_data;  // i64: 2.4 MB
+        std::size_t pages = 0;
+        for (auto pos = static_cast<std::size_t>(*m.dictionary_page_offset);
+             pos < static_cast<std::size_t>(*m.dictionary_page_offset + m.total_compressed_size); ++pages) {
+            std::size_t header_size = 0;
+            const format::page_header h = format::decode_page_header(as_bytes(f.data.substr(pos)), header_size);
+            EXPECT_EQ(h.type, pages == 0 ? format::page_dictionary : format::page_data + 3 * v2);
+            pos += header_size + static_cast<std::size_t>(h.compressed_page_size);
+        }
+        EXPECT_GE(pages, 4u);  // the dictionary and three data pages
+        EXPECT_EQ(read_everything(table_reader(dir / "fallback.parquet")), want);
+    }
+}
+
+// The message of the input_error that reading every chunk of `path` throws.
+std::string read_error(const fs::path& path) {
+    return input_error_of([&] { read_everything(table_reader(path)); });
+}
+
+TEST(parquet_foreign_pages, rejects_nulls_bad_dictionaries_and_other_encodings) {
+    temp_dir dir;
+    write_all_types(dir / "plain.parquet", {10, 10});
+    transcoding t;
+    t.optional = true, t.null_row = 3, t.codec = format::codec_snappy;
+    transcode(dir / "plain.parquet", dir / "null.parquet", t);
+    std::string msg = read_error(dir / "null.parquet");
+    EXPECT_NE(msg.find("null.parquet: row group 0, column 'i32', page at byte 4: row 3 (row 3 of row group 0) is null; "
+                       "expected a value in every row"),
+              std::string::npos)
+        << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos);
+    // The strings of row group 1: file row 13.
+    const table_reader r(dir / "null.parquet");
+    msg = input_error_of([&] { r.read_strings(1, 6); });
+    EXPECT_NE(msg.find("column 's', page at byte"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("row 13 (row 3 of row group 1) is null"), std::string::npos) << msg;
+
+    t = transcoding{};
+    t.values = transcoding::encoding::dictionary, t.short_dictionary = true;
+    transcode(dir / "plain.parquet", dir / "short.parquet", t);
+    msg = read_error(dir / "short.parquet");
+    EXPECT_NE(msg.find("column 'i32', page at byte"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("dictionary index 6 out of range (the dictionary has 6 values); expected dictionary indices"),
+              std::string::npos)
+        << msg;
+
+    t.short_dictionary = false, t.no_dictionary_page = true;
+    transcode(dir / "plain.parquet", dir / "nodict.parquet", t);
+    EXPECT_NE(read_error(dir / "nodict.parquet").find("dictionary-encoded values without a dictionary page"),
+              std::string::npos);
+
+    // A page encoded otherwise (DELTA_BINARY_PACKED), or with BIT_PACKED levels, or an index page.
+    transcode(dir / "plain.parquet", dir / "ok.parquet", transcoding{});
+    split_file f = split(dir / "ok.parquet");
+    const auto edit_first_page = [&](const std::string& name, const std::function<void(format::page_header&)>& edit) {
+        split_file e = f;
+        const auto at = static_cast<std::size_t>(e.meta.row_groups[0].columns[7].meta_data->data_page_offset);
+        std::size_t header_size = 0;
+        format::page_header h = format::decode_page_header(as_bytes(e.data.substr(at)), header_size);
+        edit(h);
+        const std::string header = format::encode(h);
+        ASSERT_EQ(header.size(), header_size);
+        e.data.replace(at, header_size, header);
+        join(dir / name, e);
+    };
+    edit_first_page("delta.parquet", [](format::page_header& h) { h.data_page->encoding = 5; });
+    msg = read_error(dir / "delta.parquet");
+    EXPECT_NE(msg.find("column 'l8', page at byte"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("encoding DELTA_BINARY_PACKED (5); expected PLAIN (0), PLAIN_DICTIONARY (2) or RLE_DICTIONARY"),
+              std::string::npos)
+        << msg;
+    edit_first_page("bitpacked.parquet", [](format::page_header& h) { h.data_page->repetition_level_encoding = 4; });
+    EXPECT_NE(read_error(dir / "bitpacked.parquet").find("repetition level encoding BIT_PACKED (4); expected RLE (3)"),
+              std::string::npos);
+    edit_first_page("index.parquet", [](format::page_header& h) { h.type = format::page_index; });
+    EXPECT_NE(read_error(dir / "index.parquet").find("page type 1"), std::string::npos);
+    edit_first_page("v2.parquet", [](format::page_header& h) {
+        h.type = format::page_data_v2;  // the header says v2 but holds a v1 header
+    });
+    EXPECT_NE(read_error(dir / "v2.parquet").find("(or its header missing)"), std::string::npos);
+}
+
+TEST(parquet_foreign_pages, second_dictionary_page_and_bad_v2_level_lengths_are_rejected) {
+    temp_dir dir;
+    write_all_types(dir / "plain.parquet", {10});
+    transcoding t;
+    t.values = transcoding::encoding::dictionary, t.v2 = true;
+    transcode(dir / "plain.parquet", dir / "ok.parquet", t);
+    split_file f = split(dir / "ok.parquet");
+    format::column_meta& m = *f.meta.row_groups[0].columns[0].meta_data;
+    // The dictionary page twice.
+    const auto dict_at = static_cast<std::size_t>(*m.dictionary_page_offset);
+    const std::string dictionary = f.data.substr(dict_at, static_cast<std::size_t>(m.data_page_offset) - dict_at);
+    split_file twice = f;
+    twice.data.insert(static_cast<std::size_t>(m.data_page_offset), dictionary);
+    for (auto& c : twice.meta.row_groups[0].columns) {
+        format::column_meta& cm = *c.meta_data;
+        if (&c == &twice.meta.row_groups[0].columns[0]) {
+            cm.data_page_offset += static_cast<std::int64_t>(dictionary.size());
+            cm.total_compressed_size += static_cast<std::int64_t>(dictionary.size());
+        } else {
+            *cm.dictionary_page_offset += static_cast<std::int64_t>(dictionary.size());
+            cm.data_page_offset += static_cast<std::int64_t>(dictionary.size());
+        }
+    }
+    join(dir / "twice.parquet", twice);
+    EXPECT_NE(read_error(dir / "twice.parquet").find("a second dictionary page"), std::string::npos);
+    // A DataPage v2 of the flat column 'i32' claiming repetition levels.
+    std::size_t header_size = 0;
+    const auto at = static_cast<std::size_t>(m.data_page_offset);
+    format::page_header h = format::decode_page_header(as_bytes(f.data.substr(at)), header_size);
+    h.data_page_v2->repetition_levels_byte_length = 1;
+    h.data_page_v2->definition_levels_byte_length = 0;
+    ASSERT_EQ(format::encode(h).size(), header_size);
+    f.data.replace(at, header_size, format::encode(h));
+    join(dir / "levels.parquet", f);
+    EXPECT_NE(
+        read_error(dir / "levels.parquet").find("1 + 0 bytes of levels; expected no levels where the maximum is 0"),
+        std::string::npos);
+}
+
+TEST(parquet_reader, optional_list_groups_have_one_more_definition_level) {
+    temp_dir dir;
+    // list<u8>, OPTIONAL outer group (max definition 3): [1, 2], [], [7].
+    write_list_page(dir / "l.parquet", {0, 1, 0, 0}, {3, 3, 1, 3}, {1, 2, 7}, 3, column_type::list_u8, false, true);
+    EXPECT_EQ(table_reader(dir / "l.parquet").read_u8_list(0, 0), (list_chunk<std::uint8_t>{{1, 2, 7}, {0, 2, 2, 3}}));
+    // list<list<u8>> (max definition 5): [[1], []], [], [[]].
+    write_list_page(dir / "ll.parquet", {0, 1, 0, 0}, {5, 3, 1, 3}, {1}, 3, column_type::list_list_u8, false, true);
+    const u8_lists got = table_reader(dir / "ll.parquet").read_u8_lists(0, 0);
+    EXPECT_EQ(got.values, (std::vector<std::uint8_t>{1}));
+    EXPECT_EQ(got.list_offsets, (std::vector<std::uint64_t>{0, 1, 1, 1}));
+    EXPECT_EQ(got.row_offsets, (std::vector<std::uint64_t>{0, 2, 2, 3}));
+    // A null row (definition 0), a null inner list (2), a null value (4).
+    const std::string expected = "; expected list<u8> levels and values without nulls";
+    expect_list_page_rejected({0, 1, 0}, {3, 3, 0}, {1, 2}, 2,
+                              "level 2: row 1 (row 1 of row group 0) is null" + expected, column_type::list_u8, true);
+    expect_list_page_rejected({0, 0}, {5, 2}, {1}, 2, "level 1: a null inner list in row 1 (row 1 of row group 0)",
+                              column_type::list_list_u8, true);
+    expect_list_page_rejected({0, 2}, {5, 4}, {1}, 1, "level 1: a null value in row 0", column_type::list_list_u8,
+                              true);
+    expect_list_page_rejected({0}, {0}, {}, 1, "level 0: row 0 (row 0 of row group 0) is null",
+                              column_type::list_list_u8, true);
+}
+
+// Every single-byte change of a small file in the other writers' shapes (OPTIONAL, dictionary
+// pages, SNAPPY and GZIP, DataPage v2) is read or rejected with an input_error.
+TEST(parquet_foreign_pages, single_byte_corruptions_are_read_or_rejected) {
+    temp_dir dir;
+    writer_options o;
+    o.compression = codec::none;
+    const matrices a = make_matrices({{0, 0}, {2, 0}, {1, 1}, {2, 3}});
+    const std::vector<std::string> s = {"", "ab", "ab", "xyz"};
+    const list_chunk<std::uint32_t> f32 = {{7, 4294967295u, 7, 1u << 31}, {0, 1, 1, 3, 4}};
+    const std::vector<std::uint64_t> u = {5, 5, 1, 5};
+    write_table(dir / "plain.parquet",
+                {{"c", column_type::list_list_u8},
+                 {"s", column_type::string},
+                 {"f32", column_type::list_u32},
+                 {"u", column_type::u64}},
+                {a.view(), s, f32.view(), u}, codec::none);
+    for (const auto& [codec_id, v2] : {std::pair{format::codec_snappy, true}, std::pair{format::codec_gzip, false}}) {
+        transcoding t;
+        t.codec = codec_id, t.v2 = v2, t.optional = true, t.values = transcoding::encoding::dictionary;
+        transcode(dir / "plain.parquet", dir / "ok.parquet", t);
+        EXPECT_EQ(read_everything(table_reader(dir / "ok.parquet")),
+                  read_everything(table_reader(dir / "plain.parquet")));
+        const auto [rejected, bytes] = rejected_corruptions(dir / "ok.parquet");
+        EXPECT_GT(rejected, bytes);
+    }
 }
 
 }  // namespace
