@@ -24,6 +24,7 @@ command_runner add_stats(CLI::App& app);
 command_runner add_braingrid(CLI::App& app);
 command_runner add_pile(CLI::App& app);
 command_runner add_plan(CLI::App& app);
+command_runner add_calcium(CLI::App& app);
 // `pile merge|raster|motifs|tokenize|encode|reorder` (cmd_pile_data.cpp), registered by add_pile.
 std::vector<std::pair<CLI::App*, command_runner>> add_pile_dataset_commands(CLI::App* pile);
 

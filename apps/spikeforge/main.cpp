@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
         {"braingrid", sf::cli::add_braingrid(app)},
         {"pile", sf::cli::add_pile(app)},
         {"plan", sf::cli::add_plan(app)},
+        {"calcium", sf::cli::add_calcium(app)},
     };
     try {
         app.parse(argc, argv);
