@@ -8,12 +8,14 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "calcium/elephant_cnn.hpp"
+#include "calcium/infer.hpp"
+#include "calcium/trace_io.hpp"
 #include "calcium/spikefinder_csv.hpp"
 #include "calcium/spikefinder_metric.hpp"
 #include "cli_common.hpp"
@@ -34,8 +36,11 @@ struct eval_cli {
 };
 
 struct infer_cli {
-    std::string method = "cnn", model = "elephant-model1", in, out;
-    bool quiet = false;
+    std::string method = "cnn", model = "spikeforge-default", in, out, dataset, preprocess = "none", g;
+    std::optional<double> fps, model_fps, sigma, lambda, baseline;
+    double s_min = 0.0, dff_window = 60.0, dff_percentile = 8.0, drift_window = 30.0, smooth_ms = 80.0;
+    int order = 1, threads = 1;
+    bool calcium = false, float64 = false, quiet = false;
 };
 
 void check_output_dir(const std::string& path) {
@@ -83,34 +88,68 @@ int run_eval(const eval_cli& o) {
     return 0;
 }
 
+calcium::inference_method parse_method(const std::string& name) {
+    if (name == "cnn") return calcium::inference_method::cnn;
+    if (name == "oasis") return calcium::inference_method::oasis;
+    throw core::config_error(fmt::format("--method {}: unknown; expected oasis or cnn", name));
+}
+
+// --g G1 or G1,G2 (AR coefficients per sample at the rate OASIS runs at).
+void parse_ar(const std::string& text, calcium::oasis_options& oasis) {
+    if (text.empty()) return;
+    const auto parts = split_commas(text);
+    if (parts.size() != static_cast<std::size_t>(oasis.order))
+        throw core::config_error(fmt::format("--g {}: {} values for --order {}; expected one per AR coefficient", text,
+                                             parts.size(), oasis.order));
+    oasis.g1 = std::stod(parts[0]);
+    if (parts.size() == 2) oasis.g2 = std::stod(parts[1]);
+}
+
+calcium::infer_options infer_options_from(const infer_cli& o) {
+    calcium::infer_options options;
+    options.method = parse_method(o.method);
+    options.model = o.model;
+    options.oasis.order = o.order;
+    if (o.order != 1 && o.order != 2) throw core::config_error(fmt::format("--order {}: expected 1 or 2", o.order));
+    parse_ar(o.g, options.oasis);
+    options.oasis.sigma = o.sigma;
+    options.oasis.lambda = o.lambda;
+    options.oasis.baseline = o.baseline;
+    options.oasis.s_min = o.s_min;
+    options.oasis_calcium = o.calcium;
+    options.model_rate_hz = o.model_fps;
+    options.drift_window_s = o.drift_window;
+    options.smooth_ms = o.smooth_ms;
+    if (o.preprocess != "none" && o.preprocess != "dff")
+        throw core::config_error(fmt::format("--preprocess {}: expected none or dff", o.preprocess));
+    options.delta_f = o.preprocess == "dff";
+    options.delta_f_window_s = o.dff_window;
+    options.delta_f_percentile = o.dff_percentile;
+    options.threads = o.threads;
+    options.source = o.in;
+    return options;
+}
+
 int run_infer(const infer_cli& o) {
-    if (o.method != "cnn")
-        throw core::config_error(fmt::format("--method {}: not available yet (only cnn in this release)", o.method));
+    const auto options = infer_options_from(o);
+    calcium::trace_format_of(o.out);  // an unknown output type fails before the work
     check_output_dir(o.out);
-    const auto model = calcium::load_named_model(o.model);
-    const auto traces = calcium::read_spikefinder_csv(o.in);
-    calcium::trace_table pred;
-    pred.names = traces.names;
-    pred.rate_hz = traces.rate_hz;
-    const auto start = std::chrono::steady_clock::now();
-    std::size_t samples = 0;
-    for (std::size_t c = 0; c < traces.neurons(); ++c) {
-        const auto& column = traces.columns[c];
-        for (std::size_t i = 0; i < column.size(); ++i)
-            if (std::isnan(column[i]))
-                throw core::input_error(fmt::format("{}: column '{}', sample {} (line {}): NaN inside the trace; expected "
-                                                    "numbers up to the column's end (padding only after it)",
-                                                    o.in, traces.names[c], i, i + 2));
-        const auto y = calcium::elephant_predict(model, column);
-        pred.columns.emplace_back(y.begin(), y.end());
-        samples += column.size();
+    const auto traces = calcium::read_traces(o.in, {.rate_hz = o.fps, .dataset = o.dataset});
+    calcium::infer_summary summary;
+    const auto pred = calcium::infer_spikes(traces, options, &summary);
+    calcium::write_traces(o.out, pred, {.float32 = options.method == calcium::inference_method::cnn && !o.float64});
+    if (!o.quiet) {
+        const std::string what = options.method == calcium::inference_method::cnn ? "cnn, model " + o.model : "oasis";
+        fmt::print("{}: {} neurons, {} samples at {:g} Hz, {} -> {} ({:.0f} samples/s per core)\n", o.in,
+                   traces.neurons(), summary.samples, traces.rate_hz, what, o.out,
+                   summary.method_seconds > 0 ? static_cast<double>(summary.samples) / summary.method_seconds : 0.0);
+        for (std::size_t n = 0; n < summary.oasis.size() && options.method == calcium::inference_method::oasis; ++n) {
+            const auto& f = summary.oasis[n];
+            fmt::print("  neuron {}: at {:.4g} Hz, AR({}) g = {:.5f}{}, noise sd {:.4g}, baseline {:.4g}, lambda {:.4g}\n",
+                       pred.names[n], summary.rates_hz[n], f.ar.order, f.ar.g1, f.ar.order == 2 ? fmt::format(", {:.5f}", f.ar.g2) : "",
+                       f.sigma, f.baseline, f.lambda);
+        }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    calcium::write_spikefinder_csv(o.out, pred, {.float32 = true});
-    if (!o.quiet)
-        fmt::print("{}: {} neurons, {} samples, model {} (window {} samples, {} before) -> {} ({:.0f} samples/s)\n", o.in,
-                   traces.neurons(), samples, model.name, model.window(), model.before(), o.out,
-                   seconds > 0 ? static_cast<double>(samples) / seconds : 0.0);
     return 0;
 }
 
@@ -133,17 +172,38 @@ command_runner add_calcium(CLI::App& app) {
     eval->add_flag("--quiet,-q", e->quiet, "no table on stdout");
 
     auto i = std::make_shared<infer_cli>();
-    CLI::App* infer = cmd->add_subcommand("infer", "Spike rates from calcium traces (Spikefinder CSV in and out)");
-    infer->footer("--method cnn: the Elephant CNN, each trace z-scored, the output for the 128-sample window starting at\n"
-                  "sample j written at j + 32 (the first 32 and last 96 samples are 0). Output columns keep the input's\n"
-                  "lengths and padding.");
-    infer->add_option("input", i->in, "calcium traces (Spikefinder CSV, 100 Hz)")->required()->check(CLI::ExistingFile);
-    infer->add_option("-o,--out", i->out, "predicted spike rates (Spikefinder CSV)")->required();
-    infer->add_option("--method", i->method, "inference method: cnn (default)");
+    CLI::App* infer = cmd->add_subcommand("infer", "Spike rates from calcium traces (OASIS deconvolution or a CNN)");
+    infer->footer("Files: .csv (Spikefinder), .npy or .h5 (neurons x samples, NaN-padded); the output's type follows -o.\n"
+                  "--method cnn: the CNN runs at 100 Hz (traces at other rates are resampled there and back), each trace\n"
+                  "z-scored; the output for the 128-sample window starting at sample j is written at j + 32.\n"
+                  "--method oasis: AR(1)/AR(2) deconvolution; noise sd, AR coefficients, sparsity and baseline are\n"
+                  "estimated unless given. Output columns keep the input's lengths and padding. See docs/calcium.md.");
+    infer->add_option("input", i->in, "calcium traces (.csv, .npy, .h5)")->required()->check(CLI::ExistingFile);
+    infer->add_option("-o,--out", i->out, "predicted spikes (.csv, .npy, .h5)")->required();
+    infer->add_option("--method", i->method, "oasis | cnn (default)");
     infer->add_option("--model", i->model,
-                      "CNN model: elephant-model1 (default; data/calcium/elephant_model1) or a folder with "
-                      "NAME_weights.json + NAME_weights_f32le.bin");
-    infer->add_flag("--quiet,-q", i->quiet, "no summary line");
+                      "CNN model: spikeforge-default (default), elephant-model1, or a folder with NAME_weights.json + "
+                      "NAME_weights_f32le.bin");
+    infer->add_option("--fps", i->fps, "frame rate of the input [Hz] (default: the file's; CSV and NPY: 100)");
+    infer->add_option("--dataset", i->dataset, "HDF5 input: the dataset (default 'traces' or the only 2-D dataset)");
+    infer->add_option("--preprocess", i->preprocess, "none (default) | dff: raw fluorescence to dF/F with a running-percentile F0");
+    infer->add_option("--dff-window", i->dff_window, "dF/F baseline window [s] (default 60)");
+    infer->add_option("--dff-percentile", i->dff_percentile, "dF/F baseline percentile (default 8)");
+    infer->add_option("--model-fps", i->model_fps, "rate the method runs at [Hz] (CNN default 100; OASIS default: the input's)");
+    infer->add_option("--order", i->order, "OASIS: AR order 1 (default) or 2");
+    infer->add_option("--g", i->g, "OASIS: AR coefficient(s) per sample, G1 or G1,G2 (default: estimated)");
+    infer->add_option("--sigma", i->sigma, "OASIS: noise sd in trace units (default: from the power spectrum)");
+    infer->add_option("--lambda", i->lambda, "OASIS: sparsity penalty (default: from the noise constraint)");
+    infer->add_option("--baseline", i->baseline, "OASIS: baseline in trace units (default: estimated)");
+    infer->add_option("--s-min", i->s_min, "OASIS: minimum spike size in trace units (default 0)");
+    infer->add_option("--drift-window", i->drift_window,
+                      "OASIS: remove a running 8th percentile over this many seconds before estimating (default 30; 0: off)");
+    infer->add_option("--smooth-ms", i->smooth_ms,
+                      "OASIS: Gaussian sd [ms] applied to the spikes (default 80, chosen by cross-validation; 0: raw spikes)");
+    infer->add_flag("--calcium", i->calcium, "OASIS: write the denoised calcium instead of the spikes");
+    infer->add_flag("--float64", i->float64, "CNN: write doubles (default float32, the network's precision)");
+    infer->add_option("--threads", i->threads, "neurons in parallel (default 1)");
+    infer->add_flag("--quiet,-q", i->quiet, "no summary");
 
     return [eval, infer, e, i] {
         if (eval->parsed()) return run_eval(*e);

@@ -670,7 +670,12 @@ std::string read_attribute_text(const object& target, std::string_view name) {
         check(H5Aread(attribute.get(), H5T_NATIVE_INT64, &value), target.file_name(), what);
         return std::to_string(value);
     }
-    throw core::input_error(fmt::format("{}: attribute '{}' of '{}' should be a single string, enum or integer",
+    if (type_class == H5T_FLOAT && single) {
+        double value = 0.0;
+        check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), target.file_name(), what);
+        return fmt::format("{}", value);  // shortest text that reads back as the same double
+    }
+    throw core::input_error(fmt::format("{}: attribute '{}' of '{}' should be a single string, enum, integer or float",
                                         target.file_name(), name, target.path()));
 }
 

@@ -315,7 +315,8 @@ std::vector<std::uint64_t> chunk_shape(const dataset& ds);
 std::optional<std::uint64_t> plain_storage_offset(const dataset& ds);
 
 bool has_attribute(const object& target, std::string_view name);
-// An attribute as text: a string's value, an enum's member name, an integer in decimal.
+// An attribute as text: a string's value, an enum's member name, an integer in decimal, a float
+// as the shortest text that reads back exactly.
 // Throws core::input_error for other kinds (e.g. a float or an array of several values).
 std::string read_attribute_text(const object& target, std::string_view name);
 
