@@ -36,7 +36,7 @@ struct eval_cli {
 };
 
 struct infer_cli {
-    std::string method = "cnn", model = "spikeforge-default", in, out, dataset, preprocess = "none", g;
+    std::string method = "cnn", model = "spikeforge-default", in, out, dataset, preprocess = "none", g, report;
     std::optional<double> fps, model_fps, sigma, lambda, baseline;
     double s_min = 0.0, dff_window = 60.0, dff_percentile = 8.0, drift_window = 30.0, smooth_ms = 80.0;
     int order = 1, threads = 1;
@@ -130,14 +130,37 @@ calcium::infer_options infer_options_from(const infer_cli& o) {
     return options;
 }
 
+// What each neuron's inference used (OASIS: the estimated parameters), as JSON.
+void write_infer_report(const infer_cli& o, const calcium::trace_table& pred, const calcium::infer_summary& summary) {
+    nlohmann::json neurons = nlohmann::json::array();
+    for (std::size_t n = 0; n < pred.neurons(); ++n) {
+        nlohmann::json j = {{"name", pred.names[n]}, {"samples", pred.columns[n].size()}, {"method_rate_hz", summary.rates_hz[n]}};
+        if (o.method == "oasis") {
+            const auto& f = summary.oasis[n];
+            j["order"] = f.ar.order, j["g1"] = f.ar.g1, j["g2"] = f.ar.g2, j["noise_sd"] = f.sigma;
+            j["baseline"] = f.baseline, j["lambda"] = f.lambda;
+        }
+        neurons.push_back(j);
+    }
+    const nlohmann::json j = {{"tool", "spikeforge calcium infer"}, {"version", core::version},
+                              {"created_utc", core::utc_now_iso8601()}, {"command_line", own_command_line()},
+                              {"input", o.in}, {"output", o.out}, {"method", o.method},
+                              {"model", o.method == "cnn" ? nlohmann::json(o.model) : nlohmann::json(nullptr)},
+                              {"rate_hz", pred.rate_hz}, {"neurons", neurons},
+                              {"samples_per_second_per_core", summary.method_seconds > 0 ? static_cast<double>(summary.samples) / summary.method_seconds : 0.0}};
+    io::write_text_atomically(o.report, j.dump(2) + "\n");
+}
+
 int run_infer(const infer_cli& o) {
     const auto options = infer_options_from(o);
     calcium::trace_format_of(o.out);  // an unknown output type fails before the work
     check_output_dir(o.out);
+    if (!o.report.empty()) check_output_dir(o.report);
     const auto traces = calcium::read_traces(o.in, {.rate_hz = o.fps, .dataset = o.dataset});
     calcium::infer_summary summary;
     const auto pred = calcium::infer_spikes(traces, options, &summary);
     calcium::write_traces(o.out, pred, {.float32 = options.method == calcium::inference_method::cnn && !o.float64});
+    if (!o.report.empty()) write_infer_report(o, pred, summary);
     if (!o.quiet) {
         const std::string what = options.method == calcium::inference_method::cnn ? "cnn, model " + o.model : "oasis";
         fmt::print("{}: {} neurons, {} samples at {:g} Hz, {} -> {} ({:.0f} samples/s per core)\n", o.in,
@@ -202,12 +225,17 @@ command_runner add_calcium(CLI::App& app) {
                       "OASIS: Gaussian sd [ms] applied to the spikes (default 80, chosen by cross-validation; 0: raw spikes)");
     infer->add_flag("--calcium", i->calcium, "OASIS: write the denoised calcium instead of the spikes");
     infer->add_flag("--float64", i->float64, "CNN: write doubles (default float32, the network's precision)");
+    infer->add_option("--report", i->report, "also write what was used per neuron (OASIS: estimated parameters) as JSON");
     infer->add_option("--threads", i->threads, "neurons in parallel (default 1)");
     infer->add_flag("--quiet,-q", i->quiet, "no summary");
 
-    return [eval, infer, e, i] {
+    // Further sub-commands from their own files: each pair is (sub-command, its runner).
+    auto more = add_calcium_tool_commands(cmd);
+    return [eval, infer, e, i, more] {
         if (eval->parsed()) return run_eval(*e);
         if (infer->parsed()) return run_infer(*i);
+        for (const auto& [sub, run] : more)
+            if (sub->parsed()) return run();
         return 0;  // unreachable: require_subcommand(1)
     };
 }

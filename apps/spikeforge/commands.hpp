@@ -27,5 +27,7 @@ command_runner add_plan(CLI::App& app);
 command_runner add_calcium(CLI::App& app);
 // `pile merge|raster|motifs|tokenize|encode|reorder` (cmd_pile_data.cpp), registered by add_pile.
 std::vector<std::pair<CLI::App*, command_runner>> add_pile_dataset_commands(CLI::App* pile);
+// `calcium simulate|stats` (cmd_calcium_tools.cpp), registered by add_calcium.
+std::vector<std::pair<CLI::App*, command_runner>> add_calcium_tool_commands(CLI::App* calcium);
 
 }  // namespace sf::cli
