@@ -15,45 +15,53 @@ namespace {
 constexpr double max_root = 0.9999;  // decay per sample must stay below 1 (a stable process)
 
 // The penalty moves the data: lambda |s|_1 = lambda (sum_t (1 - g1 - g2) c_t + end terms), so the
-// penalized problem is the unpenalized one on y shifted by lambda per sample (more at the end,
-// where later samples no longer subtract c_t).
-double shifted(std::span<const double> y, std::size_t t, const ar_coefficients& ar, double lambda) {
-    const std::size_t from_end = y.size() - 1 - t;
-    const double coefficient = from_end == 0 ? 1.0 : (from_end == 1 ? 1.0 - ar.g1 : 1.0 - ar.g1 - ar.g2);
-    return y[t] - lambda * coefficient;
-}
-
-// AR(1) pools: c on [start, start + length) is v g^k with v = sum_y / weight, the least-squares
-// value of the pool (sum_y = sum_k g^k y_{start+k}, weight = sum_k g^2k). Merging two pools keeps
-// these sums exact in O(1).
-struct ar1_pool {
-    double sum_y, weight, g_length;  // g_length = g^length
-    std::size_t start, length;
-    double value() const noexcept { return sum_y / weight; }
+// penalized problem is the unpenalized one on y shifted by lambda (1 - g1 - g2) per sample (more
+// at the last two samples, where later samples no longer subtract c_t). A baseline b shifts every
+// sample by b: the fit depends on b and lambda only through these shifts.
+struct data_shift {
+    double body = 0.0, second_last = 0.0, last = 0.0;
+    double at(std::size_t t, std::size_t n) const noexcept {
+        return t + 1 == n ? last : (t + 2 == n ? second_last : body);
+    }
 };
 
-void pass_ar1(std::span<const double> y, double g, double lambda, double s_min, std::span<double> c) {
+data_shift shift_of(const ar_coefficients& ar, double baseline, double lambda) {
+    const double g2 = ar.order == 2 ? ar.g2 : 0.0;
+    return {baseline + lambda * (1.0 - ar.g1 - g2), baseline + lambda * (1.0 - ar.g1), baseline + lambda};
+}
+
+// AR(1) pools: c on [start, start + length) is v g^k, v the least-squares value of the pool's
+// data (v = sum_k g^k y_{start+k} / weight, weight = sum_k g^2k). Merging two pools combines
+// value and weight exactly in O(1); comparisons need no division.
+struct ar1_pool {
+    double value, weight, g_length;  // g_length = g^length
+    std::size_t start, length;
+};
+
+void pass_ar1(std::span<const double> y, double g, const data_shift& shift, double s_min, std::span<double> c) {
     std::vector<ar1_pool> pools;
     pools.reserve(std::min<std::size_t>(y.size(), 1u << 16));
     for (std::size_t t = 0; t < y.size(); ++t) {
-        pools.push_back({shifted(y, t, {1, g, 0.0}, lambda), 1.0, g, t, 1});
+        pools.push_back({y[t] - (t + 1 == y.size() ? shift.last : shift.body), 1.0, g, t, 1});
         // Pool adjacent violators: merge while the new pool starts below the previous one's decay.
         while (pools.size() > 1) {
             ar1_pool& a = pools[pools.size() - 2];
             const ar1_pool& b = pools.back();
-            if (a.value() * a.g_length + s_min <= b.value()) break;
-            a.sum_y += a.g_length * b.sum_y;
-            a.weight += a.g_length * a.g_length * b.weight;
+            if (a.value * a.g_length + s_min <= b.value) break;
+            const double weight = a.weight + a.g_length * a.g_length * b.weight;
+            a.value = (a.weight * a.value + a.g_length * b.weight * b.value) / weight;
+            a.weight = weight;
             a.g_length *= b.g_length;
             a.length += b.length;
             pools.pop_back();
         }
     }
     for (std::size_t j = 0; j < pools.size(); ++j) {
-        double v = pools[j].value();
+        double v = pools[j].value;
         // c_0 >= 0 (the first pool) and, with s_min, no pool below the minimum spike size.
         if ((j == 0 && v < 0.0) || (j > 0 && v < s_min)) v = 0.0;
-        for (std::size_t k = 0; k < pools[j].length; ++k, v *= g) c[pools[j].start + k] = v;
+        double* out = c.data() + pools[j].start;
+        for (std::size_t k = 0; k < pools[j].length; ++k, v *= g) out[k] = v;
     }
 }
 
@@ -111,13 +119,14 @@ void refit_first_pool(ar2_pool& p, double d) {
     p.last = p.first * p.d_last;
 }
 
-void pass_ar2(std::span<const double> y, const ar_coefficients& ar, double lambda, double s_min, std::span<double> c) {
+void pass_ar2(std::span<const double> y, const ar_coefficients& ar, const data_shift& shift, double s_min,
+              std::span<double> c) {
     ar2_kernel kernel(ar);
     const double d = kernel.d(), r = kernel.r();
     std::vector<ar2_pool> pools;
     pools.reserve(std::min<std::size_t>(y.size(), 1u << 16));
     for (std::size_t t = 0; t < y.size(); ++t) {
-        const double yt = shifted(y, t, ar, lambda);
+        const double yt = y[t] - shift.at(t, y.size());
         pools.push_back({yt, yt, yt, yt, 1.0, 1.0, t, 1});
         if (t == 0) refit_first_pool(pools[0], d);
         while (pools.size() > 1) {
@@ -172,45 +181,108 @@ double percentile(std::span<const double> y, double fraction) {
     return copy[k];
 }
 
-// The lambda >= 0 at which |z - c(lambda)|^2 = target (z: baseline removed). RSS grows
-// continuously and monotonically with lambda (piecewise quadratic), so a bracket and regula falsi
-// (Illinois variant) converge; 1e-3 relative accuracy on the RSS. Leaves c(lambda) in c.
-double lambda_for_noise(std::span<const double> z, const ar_coefficients& ar, double s_min, double target,
-                        std::span<double> c) {
-    oasis_pass(z, ar, 0.0, s_min, c);
-    double lo = 0.0, f_lo = residual_sum_of_squares(z, 0.0, c) - target;
-    if (f_lo >= 0.0) return 0.0;  // even the unpenalized fit leaves the noise's residual
-    const double scale = std::sqrt(target / static_cast<double>(z.size()));
-    double hi = scale, f_hi = 0.0;
-    for (int doubling = 0;; ++doubling, hi *= 2.0) {
-        oasis_pass(z, ar, hi, s_min, c);
-        f_hi = residual_sum_of_squares(z, 0.0, c) - target;
-        const bool silent = std::all_of(c.begin(), c.end(), [](double v) { return v == 0.0; });
-        if (f_hi >= 0.0) break;
-        if (silent || doubling > 200) return hi;  // no spikes left and still within the noise
-        lo = hi;
-        f_lo = f_hi;
-    }
-    const double tolerance = 1e-3 * target;
+void pass(std::span<const double> y, const ar_coefficients& ar, const data_shift& shift, double s_min, std::span<double> c) {
+    if (y.empty()) return;
+    if (ar.order == 1)
+        pass_ar1(y, ar.g1, shift, s_min, c);
+    else
+        pass_ar2(y, ar, shift, s_min, c);
+}
+
+double mean_residual(std::span<const double> y, std::span<const double> c) {
+    double sum = 0.0;
+    for (std::size_t t = 0; t < y.size(); ++t) sum += y[t] - c[t];
+    return sum / static_cast<double>(y.size());
+}
+
+// Regula falsi, Illinois variant, for an increasing f with f(lo) < 0 <= f(hi); stops at
+// |f| <= tolerance. Returns the last point evaluated, so f's side effects (the fit) belong to it.
+template <class F>
+double illinois(F&& f, double lo, double f_lo, double hi, double f_hi, double tolerance) {
+    if (std::abs(f_hi) <= tolerance) return f(hi), hi;
     int side = 0;
-    double lambda = hi;
-    for (int iteration = 0; iteration < 100 && std::abs(f_hi) > tolerance; ++iteration) {
-        lambda = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-        oasis_pass(z, ar, lambda, s_min, c);
-        const double f = residual_sum_of_squares(z, 0.0, c) - target;
-        if (std::abs(f) <= tolerance || hi - lo <= 1e-12 * hi) return lambda;
-        if (f > 0.0) {
-            hi = lambda, f_hi = f;
-            if (side == 1) f_lo /= 2.0;  // Illinois: halve the stale end's value
+    double x = hi;
+    for (int iteration = 0; iteration < 100; ++iteration) {
+        x = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        const double fx = f(x);
+        if (std::abs(fx) <= tolerance || hi - lo <= 1e-12 * std::max(std::abs(hi), std::abs(lo))) return x;
+        if (fx > 0.0) {
+            hi = x, f_hi = fx;
+            if (side == 1) f_lo /= 2.0;  // halve the stale end's value
             side = 1;
         } else {
-            lo = lambda, f_lo = f;
+            lo = x, f_lo = fx;
             if (side == -1) f_hi /= 2.0;
             side = -1;
         }
     }
-    if (lambda != hi) oasis_pass(z, ar, hi, s_min, c);
-    return hi;
+    return x;
+}
+
+// The root of an increasing f near `start`, bracketed by steps of `step` doubling away from it;
+// a flat stretch (no root) ends the search where it is found.
+template <class F>
+double increasing_root(F&& f, double start, double step, double tolerance) {
+    double a = start, fa = f(a);
+    if (std::abs(fa) <= tolerance) return a;
+    const double direction = fa < 0.0 ? 1.0 : -1.0;
+    for (int doubling = 0; doubling < 200; ++doubling, step *= 2.0) {
+        const double b = a + direction * step, fb = f(b);
+        if ((fb >= 0.0) == (direction > 0.0)) {
+            return direction > 0.0 ? illinois(f, a, fa, b, fb, tolerance) : illinois(f, b, fb, a, fa, tolerance);
+        }
+        if (fb == fa) return b;  // flat: no root (e.g. no spikes left and still within the noise)
+        a = b, fa = fb;
+    }
+    return a;
+}
+
+// The fit when the baseline and/or lambda are estimated (options leave them open). Leaves the
+// fit at out.baseline and out.lambda in out.c.
+void fit_shift(std::span<const double> y, const oasis_options& options, oasis_result& out) {
+    const double target = out.sigma * out.sigma * static_cast<double>(y.size());
+    const double sd = std::max(out.sigma, 1e-12);
+    const auto fit = [&](double b, double lambda) { pass(y, out.ar, shift_of(out.ar, b, lambda), options.s_min, out.c); };
+    // lambda >= 0 with |y - b - c|^2 = target (RSS grows with lambda), near `guess` when > 0.
+    const auto lambda_for_noise = [&](double b, double guess) {
+        const auto excess = [&](double lambda) { return fit(b, lambda), residual_sum_of_squares(y, b, out.c) - target; };
+        double lambda = 0.0;
+        if (guess > 0.0) {
+            lambda = increasing_root(excess, guess, 0.2 * guess, 1e-4 * target);
+        } else if (excess(0.0) < 0.0) {
+            lambda = increasing_root(excess, 0.0, sd, 1e-4 * target);
+        }
+        return std::max(lambda, 0.0);
+    };
+    if (options.baseline) {
+        out.baseline = *options.baseline;
+        out.lambda = lambda_for_noise(out.baseline, 0.0);
+    } else {
+        // The baseline is the root of G(b) = mean(y - c(b)) - b (the residual's mean is 0 at the
+        // joint optimum); c(b) at the given lambda or at the noise constraint's. With lambda = 0
+        // and no noise constraint b is not identifiable (a constant calcium offset costs nothing),
+        // so the search starts from a low percentile and only follows G. Secant steps,
+        // safeguarded by the plain step b <- mean(y - c), until b moves < 1e-2 noise sd.
+        double lambda = options.lambda.value_or(0.0);
+        const auto G = [&](double b) {
+            if (!options.lambda) lambda = lambda_for_noise(b, lambda);
+            fit(b, lambda);
+            return mean_residual(y, out.c) - b;
+        };
+        double b = percentile(y, 0.15), g = G(b), b_prev = b, g_prev = g;
+        for (int round = 0; round < 30 && std::abs(g) > 1e-2 * sd; ++round) {
+            double next = b + g;
+            if (round > 0 && g != g_prev) {
+                const double secant = b - g * (b - b_prev) / (g - g_prev);
+                if (std::abs(secant - b) <= 10.0 * std::abs(g)) next = secant;
+            }
+            b_prev = b, g_prev = g;
+            b = next;
+            g = G(b);
+        }
+        out.baseline = b, out.lambda = lambda;
+    }
+    fit(out.baseline, out.lambda);
 }
 
 void check_options(const oasis_options& o) {
@@ -310,11 +382,7 @@ ar_coefficients estimate_ar(std::span<const double> y, int order, double sigma, 
 }
 
 void oasis_pass(std::span<const double> y, const ar_coefficients& ar, double lambda, double s_min, std::span<double> c) {
-    if (y.empty()) return;
-    if (ar.order == 1)
-        pass_ar1(y, ar.g1, lambda, s_min, c);
-    else
-        pass_ar2(y, ar, lambda, s_min, c);
+    pass(y, ar, shift_of(ar, 0.0, lambda), s_min, c);
 }
 
 std::vector<double> spikes_from_calcium(std::span<const double> c, const ar_coefficients& ar) {
@@ -338,28 +406,12 @@ oasis_result oasis_deconvolve(std::span<const double> input, const oasis_options
     out.sigma = options.sigma ? *options.sigma : estimate_noise_sd(y);
     out.ar = given_or_estimated_ar(y, options, out.sigma);
     if (y.empty()) return out;
-    const double target = out.sigma * out.sigma * static_cast<double>(y.size());
-    // Baseline: given, or alternate (b <- mean of y - c, c <- OASIS of y - b) from a low
-    // percentile until b moves less than 1e-3 noise sd; each step lowers the same objective.
-    double b = options.baseline ? *options.baseline : percentile(y, 0.15);
-    std::vector<double> z(y.size());
-    for (int round = 0; round < 50; ++round) {
-        for (std::size_t t = 0; t < y.size(); ++t) z[t] = y[t] - b;
-        if (options.lambda) {
-            out.lambda = *options.lambda;
-            oasis_pass(z, out.ar, out.lambda, options.s_min, out.c);
-        } else {
-            out.lambda = lambda_for_noise(z, out.ar, options.s_min, target, out.c);
-        }
-        if (options.baseline) break;
-        double mean = 0.0;
-        for (std::size_t t = 0; t < y.size(); ++t) mean += y[t] - out.c[t];
-        mean /= static_cast<double>(y.size());
-        const bool settled = std::abs(mean - b) <= 1e-3 * std::max(out.sigma, 1e-12);
-        b = mean;
-        if (settled) break;
+    if (options.baseline && options.lambda) {
+        out.baseline = *options.baseline, out.lambda = *options.lambda;
+        pass(y, out.ar, shift_of(out.ar, out.baseline, out.lambda), options.s_min, out.c);
+    } else {
+        fit_shift(y, options, out);
     }
-    out.baseline = b;
     out.s = spikes_from_calcium(out.c, out.ar);
     return out;
 }

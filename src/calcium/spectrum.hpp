@@ -5,13 +5,29 @@
 
 #include <complex>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <vector>
 
 namespace sf::calcium {
 
-// In-place radix-2 FFT (forward, no scaling); the size must be a power of two (checked: throws
-// std::invalid_argument otherwise, a programming error).
+// A forward radix-2 FFT of one size (no scaling), on separate real and imaginary arrays so the
+// butterflies vectorize; twiddles and the bit-reversal order are computed once per plan.
+class fft_plan {
+public:
+    // n must be a power of two >= 1 (else std::invalid_argument, a programming error).
+    explicit fft_plan(std::size_t n);
+    std::size_t size() const noexcept { return n_; }
+    // In place; re and im have size() elements.
+    void transform(std::span<double> re, std::span<double> im) const;
+
+private:
+    std::size_t n_;
+    std::vector<double> cos_, sin_;           // twiddle exp(-2 pi i k / n), k < n/2
+    std::vector<std::uint32_t> bit_reversed_;
+};
+
+// In-place FFT of complex values (a convenience over fft_plan for tests and one-off use).
 void fft_radix2(std::span<std::complex<double>> x);
 
 struct power_spectrum {

@@ -343,8 +343,13 @@ std::vector<double> gaussian_smooth(std::span<const double> trace, double sigma_
     };
     for (std::ptrdiff_t t = 0; t < n; ++t) {
         double sum = 0.0;
-        for (std::ptrdiff_t k = -radius; k <= radius; ++k)
-            sum += kernel[static_cast<std::size_t>(k + radius)] * trace[static_cast<std::size_t>(reflect(t + k))];
+        if (t >= radius && t + radius < n) {  // interior: no mirroring, a plain dot product
+            const double* x = trace.data() + (t - radius);
+            for (std::size_t k = 0; k < kernel.size(); ++k) sum += kernel[k] * x[k];
+        } else {
+            for (std::ptrdiff_t k = -radius; k <= radius; ++k)
+                sum += kernel[static_cast<std::size_t>(k + radius)] * trace[static_cast<std::size_t>(reflect(t + k))];
+        }
         out[static_cast<std::size_t>(t)] = sum;
     }
     return out;
