@@ -111,25 +111,6 @@ int run_simulate(const simulate_cli& o) {
     return 0;
 }
 
-// Per-feature mean over neurons (NaN skipped) of a table's statistics.
-std::vector<double> mean_statistics(const std::vector<std::vector<double>>& per_neuron) {
-    const std::size_t features = calcium::trace_statistic_names().size();
-    std::vector<double> mean(features, 0.0);
-    for (std::size_t f = 0; f < features; ++f) {
-        std::size_t count = 0;
-        for (const auto& v : per_neuron)
-            if (std::isfinite(v[f])) mean[f] += v[f], ++count;
-        mean[f] = count ? mean[f] / static_cast<double>(count) : std::nan("");
-    }
-    return mean;
-}
-
-std::vector<std::vector<double>> statistics_of(const calcium::trace_table& table) {
-    std::vector<std::vector<double>> out;
-    for (const auto& column : table.columns) out.push_back(calcium::as_vector(calcium::compute_trace_statistics(column, table.rate_hz)));
-    return out;
-}
-
 // A training set named like `calcium train --data`: a prefix P with P.calcium.csv, or a trace file.
 std::filesystem::path training_traces(const std::string& name) {
     const std::filesystem::path prefixed = name + ".calcium.csv";
@@ -142,8 +123,8 @@ int run_stats(const stats_cli& o) {
     if (!o.json_out.empty() && o.json_out != "-") check_output_dir_of(o.json_out);
     const auto table = calcium::read_traces(o.in, {.rate_hz = o.fps, .dataset = o.dataset});
     const auto& names = calcium::trace_statistic_names();
-    const auto per_neuron = statistics_of(table);
-    const auto mean = mean_statistics(per_neuron);
+    const auto per_neuron = calcium::table_statistics(table);
+    const auto mean = calcium::mean_statistics(per_neuron);
     std::vector<double> weights;
     std::vector<std::string> sets;
     if (!o.select.empty()) {
@@ -152,7 +133,7 @@ int run_stats(const stats_cli& o) {
             const auto path = training_traces(name);
             if (!std::filesystem::exists(path))
                 throw core::input_error(fmt::format("--select {}: neither {}.calcium.csv nor a trace file", name, name));
-            training.push_back(mean_statistics(statistics_of(calcium::read_traces(path))));
+            training.push_back(calcium::mean_statistics(calcium::table_statistics(calcium::read_traces(path))));
             sets.push_back(name);
         }
         weights = calcium::similarity_weights(training, mean);

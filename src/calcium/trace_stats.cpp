@@ -104,6 +104,24 @@ trace_statistics compute_trace_statistics(std::span<const double> x, double rate
     return s;
 }
 
+std::vector<std::vector<double>> table_statistics(const trace_table& table) {
+    std::vector<std::vector<double>> out;
+    for (const auto& column : table.columns) out.push_back(as_vector(compute_trace_statistics(column, table.rate_hz)));
+    return out;
+}
+
+std::vector<double> mean_statistics(const std::vector<std::vector<double>>& per_neuron) {
+    const std::size_t features = trace_statistic_names().size();
+    std::vector<double> mean(features, 0.0);
+    for (std::size_t f = 0; f < features; ++f) {
+        std::size_t count = 0;
+        for (const auto& v : per_neuron)
+            if (std::isfinite(v[f])) mean[f] += v[f], ++count;
+        mean[f] = count ? mean[f] / static_cast<double>(count) : nan;
+    }
+    return mean;
+}
+
 std::vector<double> similarity_weights(const std::vector<std::vector<double>>& training, const std::vector<double>& target) {
     const std::size_t sets = training.size();
     std::vector<double> distance(sets, 0.0);

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "calcium/spikefinder_csv.hpp"
+
 namespace sf::calcium {
 
 struct trace_statistics {
@@ -33,6 +35,11 @@ std::vector<double> as_vector(const trace_statistics& s);
 // Statistics of one trace sampled at `rate_hz`. Undefined values (a constant trace, lags past
 // the end) are NaN.
 trace_statistics compute_trace_statistics(std::span<const double> trace, double rate_hz);
+
+// Per neuron, the statistics of every column of a table (as_vector order), and their per-feature
+// mean over neurons (NaN skipped): a dataset's place in the embedding.
+std::vector<std::vector<double>> table_statistics(const trace_table& table);
+std::vector<double> mean_statistics(const std::vector<std::vector<double>>& per_neuron);
 
 // Weights of training datasets by the similarity of their mean statistics to a target's: each
 // feature is standardised over the training datasets (sd 0 -> ignored, NaN skipped), d_i is the
