@@ -339,3 +339,12 @@ def test_select_weights_the_most_similar_dataset_highest(tmp_path):
         w = {s["data"]: s["weight"] for s in json.loads(proc.stdout)["select"]}
         assert max(w, key=w.get).endswith(f"{target}.train")
         assert sum(w.values()) == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize("method", ["oasis", "cnn"])
+def test_thread_count_does_not_change_the_output(tmp_path, method):
+    src = SPIKEFINDER / "6.train.calcium.csv"
+    model = ["--model", "elephant-model1"] if method == "cnn" else []
+    for threads in (1, 2):
+        run_cli("calcium", "infer", "--method", method, *model, "--threads", threads, src, "-o", tmp_path / f"{threads}.csv")
+    assert (tmp_path / "1.csv").read_bytes() == (tmp_path / "2.csv").read_bytes()
