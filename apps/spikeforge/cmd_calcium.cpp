@@ -38,7 +38,7 @@ struct eval_cli {
 struct infer_cli {
     std::string method = "cnn", model = "spikeforge-default", in, out, dataset, preprocess = "none", g, report;
     std::optional<double> fps, model_fps, sigma, lambda, baseline;
-    double s_min = 0.0, dff_window = 60.0, dff_percentile = 8.0, drift_window = 30.0, smooth_ms = 80.0;
+    double s_min = 0.0, dff_window = 60.0, dff_percentile = 8.0, drift_window = 30.0, smooth_ms = 80.0, max_decay = 2.0;
     int order = 1, threads = 1;
     bool calcium = false, float64 = false, quiet = false;
 };
@@ -120,6 +120,7 @@ calcium::infer_options infer_options_from(const infer_cli& o) {
     options.model_rate_hz = o.model_fps;
     options.drift_window_s = o.drift_window;
     options.smooth_ms = o.smooth_ms;
+    options.max_decay_s = o.max_decay;
     if (o.preprocess != "none" && o.preprocess != "dff")
         throw core::config_error(fmt::format("--preprocess {}: expected none or dff", o.preprocess));
     options.delta_f = o.preprocess == "dff";
@@ -221,6 +222,7 @@ command_runner add_calcium(CLI::App& app) {
     infer->add_option("--s-min", i->s_min, "OASIS: minimum spike size in trace units (default 0)");
     infer->add_option("--drift-window", i->drift_window,
                       "OASIS: remove a running 8th percentile over this many seconds before estimating (default 30; 0: off)");
+    infer->add_option("--max-decay", i->max_decay, "OASIS: slowest decay time constant an estimate may give [s] (default 2, chosen by cross-validation; 0: no limit)");
     infer->add_option("--smooth-ms", i->smooth_ms,
                       "OASIS: Gaussian sd [ms] applied to the spikes (default 80, chosen by cross-validation; 0: raw spikes)");
     infer->add_flag("--calcium", i->calcium, "OASIS: write the denoised calcium instead of the spikes");

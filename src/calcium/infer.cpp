@@ -71,6 +71,7 @@ trace_table infer_spikes(const trace_table& traces, const infer_options& options
             try {
                 auto oasis = options.oasis;
                 oasis.drift_window = static_cast<std::size_t>(options.drift_window_s * run_rate);
+                oasis.max_decay = options.max_decay_s * run_rate;
                 fits[n] = oasis_deconvolve(trace, oasis);
             } catch (const std::invalid_argument& e) {
                 throw core::config_error(e.what());

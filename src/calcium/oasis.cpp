@@ -293,8 +293,24 @@ void check_options(const oasis_options& o) {
     if (o.lags < static_cast<std::size_t>(o.order)) throw std::invalid_argument("OASIS needs at least `order` autocovariance lags");
 }
 
+// Caps the slow root at exp(-1 / max_decay) (AR(2): keeping the fast root).
+ar_coefficients limit_decay(ar_coefficients ar, double max_decay) {
+    if (!(max_decay > 0.0)) return ar;
+    const double cap = std::exp(-1.0 / max_decay);
+    if (ar.order == 1) {
+        ar.g1 = std::min(ar.g1, cap);
+        return ar;
+    }
+    const double disc = std::sqrt(std::max(ar.g1 * ar.g1 + 4.0 * ar.g2, 0.0));
+    double d = (ar.g1 + disc) / 2.0, r = (ar.g1 - disc) / 2.0;
+    if (d <= cap) return ar;
+    d = cap, r = std::min(r, d - 1e-3);
+    ar.g1 = d + r, ar.g2 = -d * r;
+    return ar;
+}
+
 ar_coefficients given_or_estimated_ar(std::span<const double> y, const oasis_options& o, double sigma) {
-    if (!o.g1) return estimate_ar(y, o.order, sigma, o.lags);
+    if (!o.g1) return limit_decay(estimate_ar(y, o.order, sigma, o.lags), o.max_decay);
     ar_coefficients ar{o.order, *o.g1, o.order == 2 ? o.g2.value_or(0.0) : 0.0};
     if (!(ar.g1 >= 0.0 && ar.g1 < 1.0) && o.order == 1) throw std::invalid_argument("OASIS AR(1) g must be in [0, 1)");
     if (o.order == 2) {

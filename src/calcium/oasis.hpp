@@ -36,6 +36,9 @@ struct oasis_options {
     std::optional<double> baseline;    // b [trace units]; absent: estimated jointly with c
     double s_min = 0.0;                // minimum spike size [trace units]; 0 = convex problem
     std::size_t lags = 5;              // autocovariance lags used to estimate the AR coefficients
+    // The slowest decay an estimate may give [samples]: time constants beyond a few seconds are
+    // sustained firing or drift, not an indicator's decay. 0: no limit (only 0.9999 per sample).
+    double max_decay = 0.0;
     // Slow drifts of the baseline (bleaching, neuropil) look like decays of seconds to the AR
     // estimate: when the baseline is estimated, a running 8th percentile over this many samples
     // is removed first (0: a constant baseline only).
