@@ -233,6 +233,7 @@ command_runner add_calcium(CLI::App& app) {
 
     // Further sub-commands from their own files: each pair is (sub-command, its runner).
     auto more = add_calcium_tool_commands(cmd);
+    for (auto& entry : add_calcium_training_commands(cmd)) more.push_back(std::move(entry));
     return [eval, infer, e, i, more] {
         if (eval->parsed()) return run_eval(*e);
         if (infer->parsed()) return run_infer(*i);

@@ -57,7 +57,7 @@ struct spike_input {
 spike_input read_spike_input(const simulate_cli& o) {
     spike_input in;
     if (o.counts) {
-        const auto table = calcium::read_traces(o.in, {.rate_hz = o.counts_fps});
+        const auto table = calcium::read_traces(o.in, {.rate_hz = o.counts_fps, .dataset = {}});
         for (std::size_t n = 0; n < table.neurons(); ++n) {
             in.times_s.push_back(calcium::spike_times_from_counts(table.columns[n], table.rate_hz, static_cast<std::uint32_t>(n),
                                                                   o.seed, fmt::format("{}: neuron '{}'", o.in, table.names[n])));

@@ -29,5 +29,7 @@ command_runner add_calcium(CLI::App& app);
 std::vector<std::pair<CLI::App*, command_runner>> add_pile_dataset_commands(CLI::App* pile);
 // `calcium simulate|stats` (cmd_calcium_tools.cpp), registered by add_calcium.
 std::vector<std::pair<CLI::App*, command_runner>> add_calcium_tool_commands(CLI::App* calcium);
+// `calcium train` (cmd_calcium_training.cpp, libtorch), registered by add_calcium.
+std::vector<std::pair<CLI::App*, command_runner>> add_calcium_training_commands(CLI::App* calcium);
 
 }  // namespace sf::cli

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "core/kernel_attributes.hpp"
 #include "io/readers/reader_common.hpp"
 
@@ -134,15 +135,50 @@ elephant_model load_elephant_model(const std::filesystem::path& json_path, const
     return m;
 }
 
+void save_elephant_model(const elephant_model& m, const std::filesystem::path& dir, const std::string& name,
+                         const std::string& metadata_json) {
+    std::filesystem::create_directories(dir);
+    json tensors = json::array();
+    std::string bytes;
+    const auto add = [&](const std::string& layer, const char* param, std::vector<std::size_t> shape,
+                         const std::vector<float>& values) {
+        tensors.push_back({{"layer", layer}, {"param", param}, {"shape", shape}, {"offset_floats", bytes.size() / 4}});
+        for (const float v : values) {  // little-endian float32 on every host
+            std::uint32_t u = std::bit_cast<std::uint32_t>(v);
+            for (int b = 0; b < 4; ++b) bytes.push_back(static_cast<char>((u >> (8 * b)) & 0xFFu));
+        }
+    };
+    add("conv1d_1", "kernel", {m.k1, 1, m.c1}, m.w1);
+    add("conv1d_1", "bias", {m.c1}, m.b1);
+    add("conv1d_2", "kernel", {m.k2, m.c1, m.c2}, m.w2);
+    add("conv1d_2", "bias", {m.c2}, m.b2);
+    add("conv1d_3", "kernel", {m.k3, m.c2, m.c3}, m.w3);
+    add("conv1d_3", "bias", {m.c3}, m.b3);
+    add("dense_1", "kernel", {m.c3, m.dense}, m.wd);
+    add("dense_1", "bias", {m.dense}, m.bd);
+    add("dense_2", "kernel", {m.steps * m.dense, 1}, m.wo);
+    add("dense_2", "bias", {1}, std::vector<float>{m.bo});
+    const json j = {{"total_floats", bytes.size() / 4},
+                    {"layout", "row-major (C order); conv kernels are [k][in_ch][out_ch] (Keras Conv1D, "
+                               "cross-correlation); dense kernels [in][out]"},
+                    {"tensors", tensors},
+                    {"metadata", json::parse(metadata_json)}};
+    io::write_text_atomically(dir / (name + "_weights_f32le.bin"), bytes);
+    io::write_text_atomically(dir / (name + "_weights.json"), j.dump(1) + "\n");
+}
+
 elephant_model load_named_model(const std::string& name_or_dir) {
     std::filesystem::path dir;
     if (name_or_dir == "elephant-model1")
         dir = data_dir() / "calcium" / "elephant_model1";
+    else if (name_or_dir == "spikeforge-default")
+        dir = data_dir() / "calcium" / "spikeforge_default";
     else
         dir = name_or_dir;
     if (!std::filesystem::is_directory(dir))
         throw core::config_error(fmt::format(
-            "--model {}: neither a known model (elephant-model1) nor a folder with a *_weights.json", name_or_dir));
+            "--model {}: neither a known model (spikeforge-default, elephant-model1) nor a folder with a *_weights.json",
+            name_or_dir));
     std::vector<std::filesystem::path> found;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
         const std::string f = e.path().filename().string();

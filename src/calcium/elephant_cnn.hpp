@@ -47,6 +47,12 @@ elephant_model load_elephant_model(const std::filesystem::path& json_path, const
 // `*_weights.json` and its `*_weights_f32le.bin`. Unknown name / missing folder: core::config_error.
 elephant_model load_named_model(const std::string& name_or_dir);
 
+// Writes `model` as DIR/NAME_weights.json + DIR/NAME_weights_f32le.bin (the layout load_elephant_model
+// reads), each atomically; DIR is created. `metadata` (a JSON object, may be empty) is stored in
+// the JSON under "metadata" (recipe, seed, data, scores).
+void save_elephant_model(const elephant_model& model, const std::filesystem::path& dir, const std::string& name,
+                         const std::string& metadata_json = "{}");
+
 // Spike-rate prediction for one trace of any length (NaN-free): the trace is z-scored,
 // (x - mean) / (std + 1e-7) with the population std of the whole trace; output i holds the
 // window starting at i - before(); the first before() and last window() - before() outputs are 0

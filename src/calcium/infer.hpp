@@ -23,7 +23,7 @@ struct infer_options {
     // sample early or late lose correlation at 40 ms; 80 ms was chosen by leave-one-dataset-out
     // cross-validation on Spikefinder 4/5/6 (docs/calcium.md). 0: the spikes as deconvolved.
     double smooth_ms = 80.0;
-    std::optional<double> model_rate_hz;       // the rate the method runs at; CNN default 100 Hz, OASIS: each trace's effective rate
+    std::optional<double> model_rate_hz{};     // the rate the method runs at; CNN default 100 Hz, OASIS: each trace's effective rate
     double max_decay_s = 2.0;                  // OASIS: [s] slowest decay an estimate may give (0: no limit; docs/calcium.md)
     double drift_window_s = 30.0;              // OASIS: [s] running-percentile drift removal (0: off; see oasis_options)
     bool delta_f = false;                      // preprocess raw fluorescence to dF/F first

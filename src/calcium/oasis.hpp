@@ -30,10 +30,10 @@ struct ar_coefficients {
 
 struct oasis_options {
     int order = 1;                     // 1 or 2
-    std::optional<double> g1, g2;      // AR coefficients per sample; estimated when absent
-    std::optional<double> sigma;       // noise sd [trace units]; estimated from the power spectrum when absent
-    std::optional<double> lambda;      // sparsity penalty; absent: chosen so that |y - b - c|^2 = sigma^2 T
-    std::optional<double> baseline;    // b [trace units]; absent: estimated jointly with c
+    std::optional<double> g1{}, g2{};  // AR coefficients per sample; estimated when absent
+    std::optional<double> sigma{};     // noise sd [trace units]; estimated from the power spectrum when absent
+    std::optional<double> lambda{};    // sparsity penalty; absent: chosen so that |y - b - c|^2 = sigma^2 T
+    std::optional<double> baseline{};  // b [trace units]; absent: estimated jointly with c
     double s_min = 0.0;                // minimum spike size [trace units]; 0 = convex problem
     std::size_t lags = 5;              // autocovariance lags used to estimate the AR coefficients
     // The slowest decay an estimate may give [samples]: time constants beyond a few seconds are

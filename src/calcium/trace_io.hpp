@@ -25,8 +25,8 @@ enum class trace_format { csv, npy, hdf5 };
 trace_format trace_format_of(const std::filesystem::path& path);
 
 struct trace_read_options {
-    std::optional<double> rate_hz;  // [Hz] frame rate; overrides the file's (CSV: 100, HDF5: rate_hz attribute, NPY: 100)
-    std::string dataset;            // HDF5 dataset path; empty: "traces" or the only 2-D dataset at the root
+    std::optional<double> rate_hz{};  // [Hz] frame rate; overrides the file's (CSV: 100, HDF5: rate_hz attribute, NPY: 100)
+    std::string dataset{};          // HDF5 dataset path; empty: "traces" or the only 2-D dataset at the root
 };
 
 // Reads any of the formats above into per-neuron columns (own lengths, padding dropped).

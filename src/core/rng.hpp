@@ -27,6 +27,7 @@ enum class stream_purpose : std::uint32_t {
     synthetic_background = 8,  // background spikes of a synthetic culture neuron
     synthetic_bursts = 9,  // burst schedule (gid 0) and burst spikes of a synthetic culture neuron
     calcium_imaging = 10,  // synthetic fluorescence of a neuron: spike-time jitter and noise (object 0/1)
+    cnn_training = 11,     // CNN training: initial weights (object 0, gid = tensor), segments (object 1, gid = step)
 };
 
 // The 128-bit counter address of one stream: purpose and object (e.g. projection #3), neuron gid.
