@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -26,7 +27,7 @@ namespace {
 
 struct train_cli {
     std::vector<std::string> data, validate;
-    std::string out, name, weights, select;
+    std::string out, name, weights, select, init;
     calcium::training_options options;
     bool quiet = false;
 };
@@ -88,12 +89,16 @@ int run_train(const train_cli& o) {
         fmt::print("epoch {}/{}: loss {:.5f}{} ({:.1f} s)\n", r.epoch, o.options.epochs, r.loss, scores, r.seconds);
         std::fflush(stdout);
     };
-    const auto model = calcium::train_cnn(sets, validation, o.options, report);
+    auto options = o.options;
+    std::optional<calcium::elephant_model> initial;
+    if (!o.init.empty()) initial = calcium::load_named_model(o.init), options.initial = &*initial;
+    const auto model = calcium::train_cnn(sets, validation, options, report);
     nlohmann::json data = nlohmann::json::array();
     for (const auto& s : sets) data.push_back({{"name", s.name}, {"neurons", s.calcium.neurons()}, {"weight", s.weight}});
     const nlohmann::json metadata = {
         {"tool", "spikeforge calcium train"}, {"version", core::version}, {"created_utc", core::utc_now_iso8601()},
         {"command_line", own_command_line()}, {"data", data}, {"seed", o.options.seed},
+        {"initial_weights", o.init.empty() ? nlohmann::json("Glorot uniform (seeded)") : nlohmann::json(o.init)},
         {"recipe", {{"epochs", o.options.epochs}, {"learning_rate", o.options.learning_rate}, {"optimizer", "Adagrad"},
                     {"loss", "mean squared error"}, {"target", "spike counts, Gaussian sd 2 samples, z-scored"},
                     {"segment_outputs", o.options.segment_outputs}, {"segments_per_step", o.options.segments_per_step},
@@ -125,6 +130,7 @@ std::vector<std::pair<CLI::App*, command_runner>> add_calcium_training_commands(
     train->add_option("--segments-per-step", t->options.segments_per_step, "segments per Adagrad step (default 16)");
     train->add_option("--steps-per-epoch", t->options.max_steps_per_epoch,
                       "cap on the steps of an epoch (default: every training sample once on average)");
+    train->add_option("--init", t->init, "start from this model's weights (fine-tuning), e.g. elephant-model1");
     train->add_option("--weights", t->weights, "sampling weight per training set, w1,w2,... (default 1 each)");
     train->add_option("--select", t->select,
                       "weight the training sets by the similarity of their trace statistics to this recording");

@@ -238,7 +238,8 @@ elephant_model train_cnn(const std::vector<training_set>& train, const std::vect
     std::size_t steps_per_epoch = (windows + o.segments_per_step * o.segment_outputs - 1) / (o.segments_per_step * o.segment_outputs);
     if (o.max_steps_per_epoch > 0) steps_per_epoch = std::min(steps_per_epoch, o.max_steps_per_epoch);
 
-    auto params = initial_parameters(o.seed);
+    auto params = o.initial ? from_model(*o.initial) : initial_parameters(o.seed);
+    for (auto& p : params) p.requires_grad_(true);
     std::vector<torch::Tensor> accumulator;
     for (const auto& p : params) accumulator.push_back(torch::zeros_like(p));
     const std::size_t per_micro = o.segments_per_step / o.micro_batches;

@@ -53,6 +53,7 @@ struct training_options {
     std::size_t micro_batches = 4;        // fixed split of a step (the unit of parallel work)
     double target_sigma = 2.0;            // [samples] Gaussian sd of the targets
     std::size_t max_steps_per_epoch = 0;  // 0: one epoch covers every training sample once on average
+    const elephant_model* initial = nullptr;  // start from these weights (fine-tuning) instead of Glorot
 };
 
 struct epoch_report {
@@ -62,7 +63,8 @@ struct epoch_report {
     std::vector<double> validation;  // per validation set: mean Spikefinder correlation at 40 ms
 };
 
-// Trains from the seed's initial weights (Glorot uniform, zero biases, as Keras). Calls `progress`
+// Trains from the seed's initial weights (Glorot uniform, zero biases, as Keras) or from
+// options.initial (Elephant sizes). Calls `progress`
 // after every epoch. Throws core::config_error for options out of range and core::input_error
 // when no neuron is long enough for one segment.
 elephant_model train_cnn(const std::vector<training_set>& train, const std::vector<training_set>& validate,
