@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +16,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 #include "calcium/infer.hpp"
 #include "calcium/trace_io.hpp"
@@ -177,6 +182,29 @@ int run_infer(const infer_cli& o) {
     return 0;
 }
 
+// `calcium train` runs the spikeforge-calcium-train executable beside this one with the same
+// arguments (only that process loads libtorch; see calcium_train_main.cpp). Its options and help
+// are that program's: everything after `train` is passed on as it is.
+std::pair<CLI::App*, command_runner> add_calcium_train_launcher(CLI::App* calcium) {
+    CLI::App* train = calcium->add_subcommand("train", "Train the CNN on ground-truth calcium + spike pairs (libtorch; see "
+                                                       "`calcium train --help`)");
+    train->prefix_command();
+    train->set_help_flag();
+    return {train, command_runner([train]() -> int {
+                const auto self = std::filesystem::read_symlink("/proc/self/exe");
+                const auto program = (self.parent_path() / "spikeforge-calcium-train").string();
+                std::vector<std::string> args{program, "train"};
+                for (const auto& a : train->remaining()) args.push_back(a);
+                std::vector<char*> argv;
+                for (auto& a : args) argv.push_back(a.data());
+                argv.push_back(nullptr);
+                std::fflush(stdout);
+                ::execv(program.c_str(), argv.data());
+                throw core::error(fmt::format("cannot run {}: {} (build it with the spikeforge target)", program,
+                                              std::strerror(errno)));
+            })};
+}
+
 }  // namespace
 
 command_runner add_calcium(CLI::App& app) {
@@ -233,7 +261,7 @@ command_runner add_calcium(CLI::App& app) {
 
     // Further sub-commands from their own files: each pair is (sub-command, its runner).
     auto more = add_calcium_tool_commands(cmd);
-    for (auto& entry : add_calcium_training_commands(cmd)) more.push_back(std::move(entry));
+    more.push_back(add_calcium_train_launcher(cmd));
     return [eval, infer, e, i, more] {
         if (eval->parsed()) return run_eval(*e);
         if (infer->parsed()) return run_infer(*i);

@@ -1,14 +1,12 @@
 // spikeforge: one CLI for spiking neural activity. Maps typed errors to exit codes
 // (DESIGN.md §4): 0 ok, 1 runtime failure, 2 bad usage/config, 3 bad input data.
+#include "cli_main.hpp"
 #include "commands.hpp"
 #include "core/error.hpp"
 #include "core/version.hpp"
 
 #include <fmt/format.h>
 
-#include <cstdio>
-#include <exception>
-#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,25 +33,10 @@ int main(int argc, char** argv) {
         {"plan", sf::cli::add_plan(app)},
         {"calcium", sf::cli::add_calcium(app)},
     };
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
-        return static_cast<int>(sf::core::exit_code::bad_usage);
-    }
-    try {
+    if (const auto code = sf::cli::parse_command_line(app, argc, argv)) return *code;
+    return sf::cli::run_with_exit_codes([&] {
         for (const auto& [name, run] : commands)
             if (app.got_subcommand(name)) return run();
-    } catch (const sf::core::error& e) {
-        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
-        return static_cast<int>(e.code());
-    } catch (const std::bad_alloc&) {
-        std::fprintf(stderr, "spikeforge: error: out of memory\n");
-        return static_cast<int>(sf::core::exit_code::runtime_failure);
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "spikeforge: error: %s\n", e.what());
-        return static_cast<int>(sf::core::exit_code::runtime_failure);
-    }
-    return 0;
+        return 0;
+    });
 }

@@ -45,17 +45,18 @@ def test_select_weights_the_training_sets(tmp_path):
     assert w["6.train"] > w["4.train"] and sum(w.values()) == pytest.approx(2.0)
 
 
-def pair(tmp_path, calcium_cols, spike_cols, name="bad"):
+def pair(tmp_path, calcium_cols, spike_cols, name="bad", spike_rows=800):
     rng = np.random.default_rng(0)
     pd.DataFrame({str(i): rng.standard_normal(800) for i in range(calcium_cols)}).to_csv(tmp_path / f"{name}.calcium.csv", index=False)
     if spike_cols is not None:
-        pd.DataFrame({str(i): rng.integers(0, 2, 800) for i in range(spike_cols)}).to_csv(tmp_path / f"{name}.spikes.csv", index=False)
+        pd.DataFrame({str(i): rng.integers(0, 2, spike_rows) for i in range(spike_cols)}).to_csv(tmp_path / f"{name}.spikes.csv", index=False)
     return tmp_path / name
 
 
-@pytest.mark.parametrize("spike_cols, message", [(None, "missing"), (3, "expected the same neurons")])
-def test_bad_pairs_are_one_clear_line(tmp_path, spike_cols, message):
-    prefix = pair(tmp_path, 2, spike_cols)
+@pytest.mark.parametrize("spike_cols, spike_rows, message", [(None, 800, "missing"), (3, 800, "expected the same neurons"),
+                                                             (2, 700, "expected equal lengths")])
+def test_bad_pairs_are_one_clear_line(tmp_path, spike_cols, spike_rows, message):
+    prefix = pair(tmp_path, 2, spike_cols, spike_rows=spike_rows)
     proc = run_cli("calcium", "train", "--data", prefix, "-o", tmp_path / "m", *SMALL, check=False)
     assert proc.returncode == 3 and message in proc.stderr and "bad." in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
