@@ -2,10 +2,15 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "io/atomic_file.hpp"
 
 namespace sf::cli {
 
@@ -30,5 +35,15 @@ inline std::vector<std::string> split_commas(const std::string& list) {
     }
     return parts;
 }
+
+// Rejects an output whose folder cannot be written before any work is done (the folder is
+// created if missing; "out.csv" means the current folder).
+inline void check_output_parent(const std::string& path) {
+    const auto dir = std::filesystem::path(path).parent_path();
+    io::check_writable_dir(dir.empty() ? std::filesystem::path(".") : dir);
+}
+
+// A number for JSON outputs: NaN and infinities (undefined statistics) become null.
+inline nlohmann::json json_number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
 
 }  // namespace sf::cli

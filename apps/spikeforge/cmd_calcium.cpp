@@ -48,16 +48,9 @@ struct infer_cli {
     bool calcium = false, float64 = false, quiet = false;
 };
 
-void check_output_dir(const std::string& path) {
-    const auto dir = std::filesystem::path(path).parent_path();
-    io::check_writable_dir(dir.empty() ? std::filesystem::path(".") : dir);
-}
-
-nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
 int run_eval(const eval_cli& o) {
     if (o.bin == 0) throw core::config_error("--bin 0: the bin width must be at least 1 sample");
-    if (!o.json_out.empty() && o.json_out != "-") check_output_dir(o.json_out);
+    if (!o.json_out.empty() && o.json_out != "-") check_output_parent(o.json_out);
     const auto pred = calcium::read_spikefinder_csv(o.prediction);
     const auto truth = calcium::read_spikefinder_csv(o.truth);
     const auto score = calcium::score_spikefinder(pred, truth, o.bin, o.prediction, o.truth);
@@ -72,7 +65,7 @@ int run_eval(const eval_cli& o) {
     if (!o.json_out.empty()) {
         nlohmann::json neurons = nlohmann::json::array();
         for (std::size_t c = 0; c < truth.neurons(); ++c)
-            neurons.push_back({{"name", truth.names[c]}, {"bins", score.bins[c]}, {"correlation", number(score.correlation[c])}});
+            neurons.push_back({{"name", truth.names[c]}, {"bins", score.bins[c]}, {"correlation", json_number(score.correlation[c])}});
         const nlohmann::json j = {{"tool", "spikeforge calcium eval"},
                                   {"version", core::version},
                                   {"created_utc", core::utc_now_iso8601()},
@@ -84,7 +77,7 @@ int run_eval(const eval_cli& o) {
                                   {"bin_ms", bin_ms},
                                   {"rate_hz", truth.rate_hz},
                                   {"neurons", neurons},
-                                  {"mean", number(score.mean)}};
+                                  {"mean", json_number(score.mean)}};
         if (o.json_out == "-")
             fmt::print("{}\n", j.dump(2));
         else
@@ -160,8 +153,8 @@ void write_infer_report(const infer_cli& o, const calcium::trace_table& pred, co
 int run_infer(const infer_cli& o) {
     const auto options = infer_options_from(o);
     calcium::trace_format_of(o.out);  // an unknown output type fails before the work
-    check_output_dir(o.out);
-    if (!o.report.empty()) check_output_dir(o.report);
+    check_output_parent(o.out);
+    if (!o.report.empty()) check_output_parent(o.report);
     const auto traces = calcium::read_traces(o.in, {.rate_hz = o.fps, .dataset = o.dataset});
     calcium::infer_summary summary;
     const auto pred = calcium::infer_spikes(traces, options, &summary);

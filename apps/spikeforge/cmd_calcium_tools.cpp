@@ -42,11 +42,6 @@ struct stats_cli {
     bool quiet = false;
 };
 
-void check_output_dir_of(const std::string& path) {
-    const auto dir = std::filesystem::path(path).parent_path();
-    io::check_writable_dir(dir.empty() ? std::filesystem::path(".") : dir);
-}
-
 // Spike trains [s] per neuron with the span they cover, from a spike file or a counts table.
 struct spike_input {
     std::vector<std::vector<double>> times_s;
@@ -82,8 +77,8 @@ int run_simulate(const simulate_cli& o) {
     if (!(o.noise >= 0.0)) throw core::config_error("--noise must be >= 0");
     if (o.duration && !(*o.duration > 0.0)) throw core::config_error("--duration must be a positive number of seconds");
     calcium::trace_format_of(o.out);
-    if (!o.truth.empty()) calcium::trace_format_of(o.truth), check_output_dir_of(o.truth);
-    check_output_dir_of(o.out);
+    if (!o.truth.empty()) calcium::trace_format_of(o.truth), check_output_parent(o.truth);
+    check_output_parent(o.out);
     calcium::imaging_options options{.sensor = calcium::named_indicator(o.indicator), .fps = o.fps, .noise = o.noise,
                                      .seed = o.seed};
     const auto input = read_spike_input(o);
@@ -117,10 +112,8 @@ std::filesystem::path training_traces(const std::string& name) {
     return std::filesystem::exists(prefixed) ? prefixed : std::filesystem::path(name);
 }
 
-nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
 int run_stats(const stats_cli& o) {
-    if (!o.json_out.empty() && o.json_out != "-") check_output_dir_of(o.json_out);
+    if (!o.json_out.empty() && o.json_out != "-") check_output_parent(o.json_out);
     const auto table = calcium::read_traces(o.in, {.rate_hz = o.fps, .dataset = o.dataset});
     const auto& names = calcium::trace_statistic_names();
     const auto per_neuron = calcium::table_statistics(table);
@@ -153,11 +146,11 @@ int run_stats(const stats_cli& o) {
         nlohmann::json neurons = nlohmann::json::array();
         for (std::size_t n = 0; n < per_neuron.size(); ++n) {
             nlohmann::json stats;
-            for (std::size_t f = 0; f < names.size(); ++f) stats[names[f]] = number(per_neuron[n][f]);
+            for (std::size_t f = 0; f < names.size(); ++f) stats[names[f]] = json_number(per_neuron[n][f]);
             neurons.push_back({{"name", table.names[n]}, {"samples", table.columns[n].size()}, {"statistics", stats}});
         }
         nlohmann::json means, select = nlohmann::json::array();
-        for (std::size_t f = 0; f < names.size(); ++f) means[names[f]] = number(mean[f]);
+        for (std::size_t f = 0; f < names.size(); ++f) means[names[f]] = json_number(mean[f]);
         for (std::size_t i = 0; i < weights.size(); ++i) select.push_back({{"data", sets[i]}, {"weight", weights[i]}});
         const nlohmann::json j = {{"tool", "spikeforge calcium stats"}, {"version", core::version},
                                   {"created_utc", core::utc_now_iso8601()}, {"command_line", own_command_line()},

@@ -45,8 +45,6 @@ double seconds_since(clock_type::time_point start) {
 }
 
 
-nlohmann::json number(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
 bool ends_with(const std::string& s, const std::string& suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
@@ -114,7 +112,7 @@ nlohmann::json provenance_json(const stats_cli_options& o, const core::spike_dat
 
 nlohmann::json number_array(const std::vector<double>& values) {
     nlohmann::json out = nlohmann::json::array();
-    for (double v : values) out.push_back(number(v));
+    for (double v : values) out.push_back(json_number(v));
     return out;
 }
 
@@ -126,20 +124,20 @@ nlohmann::json population_json(const analysis::population_stats& p, const analys
                         {"units", p.units},
                         {"active_units", p.active_units},
                         {"spikes", p.spikes},
-                        {"mean_rate_hz", number(p.mean_rate_hz)},
-                        {"rate_q1_hz", number(p.rate_q1_hz)},
-                        {"rate_median_hz", number(p.rate_median_hz)},
-                        {"rate_q3_hz", number(p.rate_q3_hz)},
-                        {"cv_isi", number(p.cv_isi)},
+                        {"mean_rate_hz", json_number(p.mean_rate_hz)},
+                        {"rate_q1_hz", json_number(p.rate_q1_hz)},
+                        {"rate_median_hz", json_number(p.rate_median_hz)},
+                        {"rate_q3_hz", json_number(p.rate_q3_hz)},
+                        {"cv_isi", json_number(p.cv_isi)},
                         {"cv_units", p.cv_units},
-                        {"lvr", number(p.lvr)},
-                        {"fano", number(p.fano)},
+                        {"lvr", json_number(p.lvr)},
+                        {"fano", json_number(p.fano)},
                         {"fano_units", p.fano_units},
-                        {"correlation", number(p.correlation)},
+                        {"correlation", json_number(p.correlation)},
                         {"correlation_pairs", p.correlation_pairs},
                         {"correlation_pairs_skipped", p.correlation_pairs_skipped},
-                        {"synchrony", number(p.synchrony)},
-                        {"synchrony_cv", number(p.synchrony_cv)},
+                        {"synchrony", json_number(p.synchrony)},
+                        {"synchrony_cv", json_number(p.synchrony_cv)},
                         {"sampled_pairs_node_ids", pairs},
                         {"pair_correlations", number_array(p.pair_correlations)}};
     if (per_unit) {
