@@ -425,6 +425,7 @@ const char* rule_name(sim::connector_spec::rule r) {
         case rule::fixed_probability: return "fixed_probability";
         case rule::fixed_indegree: return "fixed_indegree";
         case rule::fixed_total_number: return "fixed_total_number";
+        case rule::from_list: return "from_list";
     }
     return "";
 }
@@ -455,6 +456,10 @@ void write_population(std::string& out, const sim::population_spec& p) {
 
 void write_projection(std::string& out, const sim::projection_spec& p) {
     using rule = sim::connector_spec::rule;
+    // Explicit synapse lists come from the Python API; a config lists rules, not synapses.
+    if (p.connector.type == rule::from_list)
+        throw core::config_error(fmt::format("projection {} -> {}: from_list synapses cannot be written as a config",
+                                             p.source, p.target));
     out += fmt::format("\n[[projection]]\nsource = {}\ntarget = {}\nreceptor = {}\n", quoted(p.source), quoted(p.target),
                        quoted(p.receptor));
     out += fmt::format("connector = {{ rule = \"{}\"", rule_name(p.connector.type));

@@ -30,6 +30,7 @@ void validate_connector(const connector_context& ctx, const std::string& where) 
                 fail(fmt::format("fixed_indegree n = {} exceeds the {} candidate sources (allow multapses?)", ctx.spec.n, m));
             if (ctx.spec.n > 0xFFFFFFFFull) fail("fixed_indegree n must be < 2^32");
             break;
+        case rule::from_list: break;  // checked by group_by_target()
         case rule::fixed_total_number:
             if (ctx.spec.n > 0 && (m == 0 || ctx.n_target == 0)) fail("fixed_total_number needs sources and targets");
             if (!ctx.spec.multapses && ctx.spec.n > m * ctx.n_target)
@@ -37,6 +38,38 @@ void validate_connector(const connector_context& ctx, const std::string& where) 
                                  m * ctx.n_target));
             break;
     }
+}
+
+listed_synapses group_by_target(const synapse_spec_list& list, std::uint32_t n_source, std::uint32_t n_target,
+                                const std::string& where) {
+    const std::size_t n = list.source.size();
+    auto fail = [&](const std::string& text) { throw core::config_error(fmt::format("{}.synapses: {}", where, text)); };
+    if (list.target.size() != n) fail(fmt::format("{} sources but {} targets", n, list.target.size()));
+    if (!list.weight.empty() && list.weight.size() != n) fail(fmt::format("{} synapses but {} weights", n, list.weight.size()));
+    if (!list.delay_ms.empty() && list.delay_ms.size() != n)
+        fail(fmt::format("{} synapses but {} delays", n, list.delay_ms.size()));
+    listed_synapses out;
+    out.offsets.assign(std::size_t{n_target} + 1, 0);
+    for (std::size_t k = 0; k < n; ++k) {
+        if (list.source[k] >= n_source)
+            fail(fmt::format("synapse {}: source {} out of range (population has {})", k, list.source[k], n_source));
+        if (list.target[k] >= n_target)
+            fail(fmt::format("synapse {}: target {} out of range (population has {})", k, list.target[k], n_target));
+        ++out.offsets[list.target[k] + 1];
+    }
+    for (std::uint32_t t = 0; t < n_target; ++t) out.offsets[t + 1] += out.offsets[t];
+    // Counting sort by target: stable, so a target's synapses keep the list's order.
+    std::vector<std::uint64_t> next(out.offsets.begin(), out.offsets.end() - 1);
+    out.source.resize(n);
+    if (!list.weight.empty()) out.weight.resize(n);
+    if (!list.delay_ms.empty()) out.delay_ms.resize(n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const auto slot = next[list.target[k]]++;
+        out.source[slot] = list.source[k];
+        if (!list.weight.empty()) out.weight[slot] = list.weight[k];
+        if (!list.delay_ms.empty()) out.delay_ms[slot] = list.delay_ms[k];
+    }
+    return out;
 }
 
 std::vector<std::uint32_t> totals_per_target(const connector_context& ctx) {

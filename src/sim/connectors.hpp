@@ -12,6 +12,19 @@
 
 namespace sf::sim {
 
+// from_list: the listed synapses grouped by target, list order kept within a target.
+struct listed_synapses {
+    std::vector<std::uint64_t> offsets;  // n_target + 1: target t's synapses are [offsets[t], offsets[t+1])
+    std::vector<std::uint32_t> source;   // per grouped synapse
+    std::vector<double> weight;          // per grouped synapse; empty: the projection's distribution
+    std::vector<double> delay_ms;        // per grouped synapse; empty: the projection's distribution
+};
+
+// Groups `list` by target after checking it (indices in range, one weight/delay per synapse or
+// none); throws config_error naming `where`.
+listed_synapses group_by_target(const synapse_spec_list& list, std::uint32_t n_source, std::uint32_t n_target,
+                                const std::string& where);
+
 // Everything the rules need to know about one projection.
 struct connector_context {
     connector_spec spec;
@@ -23,6 +36,8 @@ struct connector_context {
     std::uint32_t target_first_gid = 0;  // gid of the target population's neuron 0
     // fixed_total_number: the number of synapses each target receives (from totals_per_target()).
     const std::vector<std::uint32_t>* per_target_counts = nullptr;
+    // from_list: the synapses, grouped by target.
+    const listed_synapses* listed = nullptr;
 
     // Sources a target may receive from: all, or all but itself when autapses are excluded.
     std::uint32_t candidates() const { return same_population && !spec.autapses ? n_source - 1 : n_source; }
@@ -75,6 +90,9 @@ void for_each_source(const connector_context& ctx, std::uint32_t target, std::ve
             }
             return;
         }
+        case rule::from_list:
+            for (auto k = ctx.listed->offsets[target]; k < ctx.listed->offsets[target + 1]; ++k) emit(ctx.listed->source[k]);
+            return;
         case rule::fixed_indegree:
         case rule::fixed_total_number: {
             const auto k = ctx.spec.type == rule::fixed_indegree ? static_cast<std::uint32_t>(ctx.spec.n)

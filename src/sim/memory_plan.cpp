@@ -23,6 +23,8 @@ double expected_synapses(const projection_spec& proj, double n_source, double n_
             return static_cast<double>(c.n) * n_target;
         case rule::fixed_total_number:
             return static_cast<double>(c.n);
+        case rule::from_list:
+            return static_cast<double>(proj.synapses.source.size());
     }
     return 0;
 }

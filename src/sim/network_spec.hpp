@@ -21,15 +21,27 @@ struct population_spec {
     std::map<std::string, distribution> initial;   // initial state per field, e.g. "v"
     std::vector<std::vector<double>> spike_times_ms;  // spike_source_array only: one sorted list per neuron
     bool record_spikes = true;
+    // Initial state given neuron by neuron (one value per neuron, field units), applied after
+    // `initial`: for callers that draw values themselves (the PyNN backend's own RNGs).
+    std::map<std::string, std::vector<double>> initial_values{};
 };
 
 struct connector_spec {
-    enum class rule { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_total_number };
+    // from_list: the synapses listed in projection_spec::synapses.
+    enum class rule { all_to_all, one_to_one, fixed_probability, fixed_indegree, fixed_total_number, from_list };
     rule type = rule::fixed_probability;
     double p = 0.0;           // fixed_probability
     std::uint64_t n = 0;      // fixed_indegree (per target) or fixed_total_number (whole projection)
     bool autapses = false;    // a neuron may connect to itself (same source and target population only)
     bool multapses = false;   // a pair may be connected more than once (fixed_indegree / total_number)
+};
+
+// Explicit synapses (rule from_list), one entry per synapse, population-local indices. `weight`
+// and `delay_ms` are either empty (the projection's distributions apply) or one per synapse.
+struct synapse_spec_list {
+    std::vector<std::uint32_t> source, target;
+    std::vector<double> weight;    // nS or pA, as projection_spec::weight
+    std::vector<double> delay_ms;  // ms, rounded to the grid, >= dt
 };
 
 struct projection_spec {
@@ -39,6 +51,7 @@ struct projection_spec {
     connector_spec connector;
     distribution weight = distribution::constant(0.0);    // nS (conductance models) or pA (current models)
     distribution delay_ms = distribution::constant(1.0);  // ms, rounded to the grid, >= dt
+    synapse_spec_list synapses;  // from_list only
 };
 
 // Input applied directly to every neuron of a population (not through synapses).

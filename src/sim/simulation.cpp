@@ -100,6 +100,8 @@ struct projection_slot {
     distribution weight, delay_ms;
     double constant_weight = 0;
     std::int64_t constant_delay = 0;  // [steps], when the delay is constant
+    // from_list with per-synapse values that differ: taken from the list, not drawn.
+    bool listed_weights = false, listed_delays = false;
     std::vector<synapse_table> per_thread;
 };
 
@@ -263,10 +265,35 @@ static std::size_t find_population(const std::vector<population_slot>& pops, con
     throw core::config_error(fmt::format("{}: no population named '{}'", where, name));
 }
 
+// from_list: checks the listed weights and delays like the distributions' bounds, and keeps
+// them per synapse only when they differ (a list of equal values is stored as a constant).
+static void adopt_listed_values(const listed_synapses& list, bool conductance_based, const std::string& where,
+                                projection_slot& proj, double& min_delay_ms, double& max_delay_ms) {
+    if (!list.weight.empty()) {
+        const auto [lo, hi] = std::minmax_element(list.weight.begin(), list.weight.end());
+        if (!std::isfinite(*lo) || !std::isfinite(*hi))
+            throw core::config_error(fmt::format("{}.synapses.weight: weights must be finite", where));
+        if (conductance_based && *lo < 0)
+            throw core::config_error(fmt::format("{}.synapses.weight: conductance weights [nS] must be >= 0 (got {})", where, *lo));
+        proj.listed_weights = *lo != *hi;
+        proj.constant_weight = *lo;
+    }
+    if (!list.delay_ms.empty()) {
+        const auto [lo, hi] = std::minmax_element(list.delay_ms.begin(), list.delay_ms.end());
+        if (!std::isfinite(*lo) || !std::isfinite(*hi))
+            throw core::config_error(fmt::format("{}.synapses.delay_ms: delays must be finite", where));
+        min_delay_ms = *lo;
+        max_delay_ms = *hi;
+        proj.listed_delays = *lo != *hi;
+        proj.delay_ms = distribution::constant(*lo);
+    }
+}
+
 void simulation::impl::build_projections(const network_spec& net) {
     const double dt = run_cfg.dt_ms;
     std::vector<connector_context> contexts;
     std::vector<std::vector<std::uint32_t>> totals(net.projections.size());
+    std::vector<listed_synapses> lists(net.projections.size());
     std::int64_t lo = std::numeric_limits<std::int64_t>::max(), hi = 1;
     for (std::size_t j = 0; j < net.projections.size(); ++j) {
         const auto& spec = net.projections[j];
@@ -297,8 +324,18 @@ void simulation::impl::build_projections(const network_spec& net) {
         proj.delay_ms = spec.delay_ms;
         proj.constant_weight = spec.weight.value;
         proj.constant_delay = steps_of(spec.delay_ms.value, dt);
-        lo = std::min(lo, std::max<std::int64_t>(1, steps_of(spec.delay_ms.min_value(), dt)));
-        hi = std::max(hi, steps_of(spec.delay_ms.max_value(), dt));
+        double min_delay_ms = spec.delay_ms.min_value(), max_delay_ms = spec.delay_ms.max_value();
+        if (spec.connector.type == connector_spec::rule::from_list) {
+            lists[j] = group_by_target(spec.synapses, static_cast<std::uint32_t>(pops[proj.source].size),
+                                       static_cast<std::uint32_t>(pops[proj.target].size), where);
+            adopt_listed_values(lists[j], target.conductance_based(), where, proj, min_delay_ms, max_delay_ms);
+            if (min_delay_ms < dt * (1 - 1e-9) || max_delay_ms / dt > 65535)
+                throw core::config_error(fmt::format("{}.synapses.delay_ms: delays must be in [dt, 65535 dt] = [{}, {}] ms "
+                                                     "(got {} .. {} ms)", where, dt, 65535 * dt, min_delay_ms, max_delay_ms));
+            proj.constant_delay = steps_of(proj.delay_ms.value, dt);
+        }
+        lo = std::min(lo, std::max<std::int64_t>(1, steps_of(min_delay_ms, dt)));
+        hi = std::max(hi, steps_of(max_delay_ms, dt));
 
         connector_context ctx;
         ctx.spec = spec.connector;
@@ -314,7 +351,10 @@ void simulation::impl::build_projections(const network_spec& net) {
         pops[proj.source].outgoing.push_back(j);
         projections.push_back(std::move(proj));
     }
-    for (std::size_t j = 0; j < contexts.size(); ++j) contexts[j].per_target_counts = &totals[j];
+    for (std::size_t j = 0; j < contexts.size(); ++j) {
+        contexts[j].per_target_counts = &totals[j];
+        contexts[j].listed = &lists[j];
+    }
     // Without projections the epoch length only sets how often output is flushed.
     min_delay = projections.empty() ? 10 : lo;
     max_delay = projections.empty() ? 10 : hi;
@@ -362,19 +402,25 @@ void simulation::impl::build_thread_tables(int thread, const std::vector<connect
                                                  j, n));
         table.offsets.assign(fill.begin(), fill.end());
         table.targets.resize(n);
-        if (!proj.weight.is_constant()) table.weights.resize(n);
-        if (!proj.delay_ms.is_constant()) table.delays.resize(n);
+        if (!proj.weight.is_constant() || proj.listed_weights) table.weights.resize(n);
+        if (!proj.delay_ms.is_constant() || proj.listed_delays) table.delays.resize(n);
         fill.pop_back();  // fill[s]: the next free slot of source s
         const double dt = run_cfg.dt_ms;
         for (std::size_t t = own.begin; t < own.end; ++t) {
             core::rng_stream values(ctx.seed, {core::stream_purpose::synapse_values, ctx.projection,
                                                ctx.target_first_gid + static_cast<std::uint32_t>(t)});
+            // from_list emits target t's listed synapses in order: l indexes them in ctx.listed.
+            std::uint64_t l = ctx.listed->offsets.empty() ? 0 : ctx.listed->offsets[t];
             for_each_source(ctx, static_cast<std::uint32_t>(t), scratch, [&](std::uint32_t s) {
                 const std::uint64_t k = fill[s]++;
                 table.targets[k] = static_cast<std::uint32_t>(t);
-                if (!table.weights.empty()) table.weights[k] = static_cast<float>(proj.weight.draw(values));
-                if (!table.delays.empty())
-                    table.delays[k] = static_cast<std::uint16_t>(std::clamp<std::int64_t>(steps_of(proj.delay_ms.draw(values), dt), 1, 65535));
+                if (!table.weights.empty())
+                    table.weights[k] = static_cast<float>(proj.listed_weights ? ctx.listed->weight[l] : proj.weight.draw(values));
+                if (!table.delays.empty()) {
+                    const double d = proj.listed_delays ? ctx.listed->delay_ms[l] : proj.delay_ms.draw(values);
+                    table.delays[k] = static_cast<std::uint16_t>(std::clamp<std::int64_t>(steps_of(d, dt), 1, 65535));
+                }
+                ++l;
             });
         }
     }
@@ -449,6 +495,15 @@ void simulation::impl::initialize_state(const network_spec& net) {
             core::rng_stream rng(run_cfg.seed, {core::stream_purpose::initial_state, static_cast<std::uint32_t>(p),
                                                 pop.first_gid + static_cast<std::uint32_t>(i)});
             for (const auto& [field, dist] : spec.initial) (*pop.model->mutable_field(field))[i] = dist.draw(rng);
+        }
+        for (const auto& [field, values] : spec.initial_values) {
+            const std::string where = fmt::format("population.{}.initial_values.{}", spec.name, field);
+            std::vector<double>* state = pop.model->mutable_field(field);
+            if (state == nullptr)
+                throw core::config_error(fmt::format("{}: model {} has no state field '{}'", where, pop.model->model_name(), field));
+            if (values.size() != pop.size)
+                throw core::config_error(fmt::format("{}: {} values for {} neurons", where, values.size(), pop.size));
+            std::copy(values.begin(), values.end(), state->begin());
         }
     }
 }

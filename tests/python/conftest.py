@@ -92,3 +92,39 @@ def rate_and_cv(times_ms, ids, n, t0_ms, t1_ms):
 def binary():
     assert BINARY.exists(), f"{BINARY} is missing: run scripts/setup first"
     return BINARY
+
+
+# --- the Python module (issue 9) ----------------------------------------------------------------
+# Tests import spikeforge and pyNN.spikeforge from a build tree's python/ folder: SF_PYTHON_DIR,
+# else the folder beside SF_BINARY's bin/ (so SF_BINARY=build-x/bin/spikeforge tests build-x),
+# else build/python. It goes first on sys.path, and the pyNN.spikeforge finder is pointed at it,
+# so an installed .pth for another build tree cannot shadow the build under test.
+PYTHON_DIR = pathlib.Path(os.environ.get("SF_PYTHON_DIR", BINARY.parent.parent / "python"))
+
+
+def _use_python_build():
+    import importlib.util
+    import sys
+    sys.path.insert(0, str(PYTHON_DIR))
+    spec = importlib.util.spec_from_file_location("pynn_spikeforge_finder", PYTHON_DIR / "pynn_spikeforge_finder.py")
+    if spec is None:
+        return  # not built with SF_WITH_PYTHON: the module tests fail on import, saying so
+    finder = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(finder)
+    finder.install(str(PYTHON_DIR / "pynn_spikeforge"))
+
+
+_use_python_build()
+
+
+def run_python(script, *args, cwd=None, timeout=900):
+    """Runs a Python script with Debian's /usr/bin/python3 against the build under test (the same
+    module path as these tests); returns the CompletedProcess (text mode)."""
+    bootstrap = ("import sys, runpy; sys.path.insert(0, %r); import pynn_spikeforge_finder as f; "
+                 "f.install(%r); sys.argv = [%r] + sys.argv[1:]; runpy.run_path(%r, run_name='__main__')"
+                 % (str(PYTHON_DIR), str(PYTHON_DIR / "pynn_spikeforge"), str(script), str(script)))
+    proc = subprocess.run(["/usr/bin/python3", "-c", bootstrap, *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise AssertionError(f"{script} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return proc

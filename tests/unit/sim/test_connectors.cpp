@@ -145,3 +145,27 @@ TEST(validate_connector, rejects_impossible_rules_with_the_key) {
     ctx = make_context(connector_spec::rule::one_to_one, 10, 11, false);
     EXPECT_THROW(validate_connector(ctx, "p"), sf::core::config_error);
 }
+
+// --- from_list (issue 9: explicit synapses from Python / PyNN) -------------------------------
+
+TEST(from_list, groups_by_target_keeping_list_order_and_checks_ranges) {
+    sf::sim::synapse_spec_list list;
+    list.source = {2, 0, 1, 2};
+    list.target = {1, 0, 1, 0};
+    list.weight = {1.0, 2.0, 3.0, 4.0};
+    const auto g = sf::sim::group_by_target(list, 3, 2, "p");
+    EXPECT_EQ(g.offsets, (std::vector<std::uint64_t>{0, 2, 4}));
+    EXPECT_EQ(g.source, (std::vector<std::uint32_t>{0, 2, 2, 1}));
+    EXPECT_EQ(g.weight, (std::vector<double>{2.0, 4.0, 1.0, 3.0}));
+    EXPECT_TRUE(g.delay_ms.empty());
+    list.target[3] = 2;
+    try {
+        sf::sim::group_by_target(list, 3, 2, "p");
+        FAIL() << "expected config_error";
+    } catch (const sf::core::config_error& e) {
+        EXPECT_STREQ(e.what(), "p.synapses: synapse 3: target 2 out of range (population has 2)");
+    }
+    list.target[3] = 0;
+    list.weight.pop_back();
+    EXPECT_THROW(sf::sim::group_by_target(list, 3, 2, "p"), sf::core::config_error);
+}

@@ -327,3 +327,79 @@ TEST(simulation, dense_poisson_input_is_identical_for_any_thread_count) {
     EXPECT_EQ(one, run_with_threads(net, 2, 200));
     EXPECT_EQ(one, run_with_threads(net, 3, 200));
 }
+
+// --- issue 9: explicit synapse lists and per-neuron initial values ----------------------------
+
+namespace {
+
+// `net` with every projection replaced by the explicit list of the synapses its rule made.
+sim::network_spec as_explicit_lists(const sim::network_spec& net) {
+    const auto registry = models::builtin_registry();
+    sim::run_spec run;
+    run.seed = 77;  // as run_with_threads: the same synapses
+    sim::simulation s(net, run, registry, nullptr);
+    auto listed = net;
+    for (std::size_t j = 0; j < net.projections.size(); ++j) {
+        const auto list = s.connections(j);
+        auto& proj = listed.projections[j];
+        proj.connector.type = sim::connector_spec::rule::from_list;
+        proj.synapses = {list.source, list.target, list.weight, list.delay_ms};
+    }
+    return listed;
+}
+
+}  // namespace
+
+class from_list_equivalence : public ::testing::TestWithParam<bool> {};
+TEST_P(from_list_equivalence, listing_a_rules_synapses_gives_the_rules_spikes_for_any_thread_count) {
+    const auto net = small_balanced_network(GetParam());
+    const auto reference = run_with_threads(net, 1, 300, nullptr);
+    ASSERT_GT(reference.size(), 1000u);
+    const auto listed = as_explicit_lists(net);
+    EXPECT_EQ(reference, run_with_threads(listed, 1, 300, nullptr));
+    EXPECT_EQ(reference, run_with_threads(listed, 3, 300));
+}
+INSTANTIATE_TEST_SUITE_P(synapses, from_list_equivalence, ::testing::Values(false, true));
+
+TEST(simulation_errors, from_list_values_are_checked_like_distributions) {
+    auto net = two_populations();
+    auto& proj = net.projections.at(0);
+    proj.connector.type = sim::connector_spec::rule::from_list;
+    proj.synapses.source = {0, 1};
+    proj.synapses.target = {0, 0};
+    proj.synapses.delay_ms = {1.0, 0.05};
+    EXPECT_NE(build_error(net).find(".synapses.delay_ms: delays must be in [dt, 65535 dt]"), std::string::npos)
+        << build_error(net);
+    proj.synapses.delay_ms.clear();
+    proj.synapses.source = {0, 100000};
+    EXPECT_NE(build_error(net).find(".synapses: synapse 1: source 100000 out of range"), std::string::npos)
+        << build_error(net);
+}
+
+TEST(simulation, initial_values_set_each_neurons_state) {
+    sim::network_spec net;
+    sim::population_spec p;
+    p.name = "cells";
+    p.model = "iaf_psc_exp";
+    p.size = 3;
+    p.params = {{"e_l", -70.0}, {"tau_m", 10.0}, {"v_th", 100.0}};
+    p.initial_values["v"] = {-60.0, -55.5, -80.0};
+    net.populations.push_back(p);
+    sim::run_spec run;
+    run.dt_ms = 0.1;
+    run.probes = {{"cells", "v", {0, 1, 2}, 0}};
+    const auto registry = models::builtin_registry();
+    sim::simulation s(net, run, registry);
+    test::capture_state state;
+    s.attach_state_sink(&state);
+    s.run(0.1);
+    ASSERT_EQ(state.samples[0].size(), 1u);
+    const auto& v = state.samples[0][0].second;
+    const double decay = std::exp(-0.1 / 10.0);  // no input: V relaxes exactly towards E_L
+    EXPECT_NEAR(v[0], -70.0 + 10.0 * decay, 1e-12);
+    EXPECT_NEAR(v[1], -70.0 + 14.5 * decay, 1e-12);
+    EXPECT_NEAR(v[2], -70.0 - 10.0 * decay, 1e-12);
+
+    net.populations[0].initial_values["v"] = {-60.0};
+    EXPECT_EQ(build_error(net), "population.cells.initial_values.v: 1 values for 3 neurons");
+}

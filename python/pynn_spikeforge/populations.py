@@ -1,0 +1,136 @@
+"""Population, PopulationView and Assembly for pyNN.spikeforge.
+
+A Population is one engine population. Its native parameters (engine names and units) are kept
+as per-neuron arrays until the network is built; the engine takes one value per population and
+parameter, so a parameter that varies across a population's neurons raises
+NotImplementedError when the network is built. Initial values are per neuron (any
+RandomDistribution, array or function PyNN accepts), drawn in Python from PyNN's own RNGs.
+"""
+import numpy as np
+from pyNN import common, errors
+from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
+
+from . import simulator
+from .recording import Recorder
+from .simulator import state
+
+
+class Assembly(common.Assembly):
+    _simulator = simulator
+
+
+class PopulationView(common.PopulationView):
+    _assembly_class = Assembly
+    _simulator = simulator
+
+    def _get_parameters(self, *names):
+        values = {}
+        for name in names:
+            value = self.parent._parameters[name]
+            values[name] = simplify(value[self.mask] if isinstance(value, np.ndarray) else value)
+        return ParameterSpace(values, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        state.check_not_built("setting parameters")
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            self.parent._parameters[name][self.mask] = value
+
+    def _set_initial_value_array(self, variable, initial_values):
+        state.check_not_built("setting initial values")
+        self.parent._initial[variable][self.mask] = initial_values.evaluate(simplify=False)
+
+    def initialize(self, **initial_values):
+        """Sets initial values of the view's neurons (PyNN units)."""
+        for variable, value in initial_values.items():
+            if variable not in self.parent._initial:
+                raise errors.NonExistentParameterError(variable, self.celltype.__class__.__name__,
+                                                       list(self.parent._initial))
+            self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,), dtype=float))
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+
+class Population(common.Population):
+    __doc__ = common.Population.__doc__
+    _simulator = simulator
+    _recorder_class = Recorder
+    _assembly_class = Assembly
+
+    def __init__(self, *args, **kwargs):
+        state.check_not_built("creating a Population")
+        try:
+            super().__init__(*args, **kwargs)
+        except Exception:
+            # PyNN registers the recorder before the cells exist: a failed Population leaves none.
+            state.recorders.discard(getattr(self, "recorder", None))
+            raise
+
+    def _create_cells(self):
+        if not hasattr(self.celltype, "engine_model"):
+            raise NotImplementedError("pyNN.spikeforge: cell type %s is not supported (supported: IF_cond_exp, "
+                                      "IF_curr_exp, IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray)"
+                                      % type(self.celltype).__name__)
+        ids = np.arange(state.id_counter, state.id_counter + self.size)
+        self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)
+        self._mask_local = np.ones(self.size, dtype=bool)  # one process: every cell is local
+        for cell in self.all_cells:
+            cell.parent = self
+        state.id_counter += self.size
+        parameters = self.celltype.native_parameters
+        parameters.shape = (self.size,)
+        parameters.evaluate(simplify=False)
+        self._parameters = parameters.as_dict()
+        self._initial = {}
+        state.populations.append(self)
+
+    def _set_initial_value_array(self, variable, initial_values):
+        state.check_not_built("setting initial values")
+        self._initial[variable] = np.array(initial_values.evaluate(simplify=False), dtype=float).reshape(self.size)
+
+    def _get_view(self, selector, label=None):
+        return PopulationView(self, selector, label)
+
+    def _get_parameters(self, *names):
+        return ParameterSpace({name: simplify(self._parameters[name]) for name in names}, shape=(self.size,))
+
+    def _set_parameters(self, parameter_space):
+        state.check_not_built("setting parameters")
+        parameter_space.evaluate(simplify=False)
+        for name, value in parameter_space.items():
+            self._parameters[name] = value
+
+    # --- lowering into the engine --------------------------------------------------------------
+    def _engine_parameters(self):
+        """One value per native parameter (spike times go separately)."""
+        out = {}
+        for name, values in self._parameters.items():
+            if name == "spike_times":
+                continue
+            values = np.asarray(values, dtype=float)
+            if values.size and not np.all(values == values.flat[0]):
+                raise NotImplementedError(
+                    "pyNN.spikeforge: parameter '%s' varies across the neurons of population '%s'; the engine "
+                    "takes one value per population (split it into populations of equal parameters)"
+                    % (name, self.label))
+            out[name] = float(values.flat[0])
+        return out
+
+    def _engine_initial(self):
+        out = {}
+        for variable, values in self._initial.items():
+            field, scale = self.celltype.engine_state.get(variable, (None, None))
+            if field is None:
+                continue  # e.g. isyn of a model whose engine state starts at 0 anyway
+            out[field] = np.asarray(values, dtype=float) * scale
+        return out
+
+    def _add_to_network(self, network):
+        spike_times = None
+        if "spike_times" in self._parameters:
+            spike_times = [np.asarray(s.value if isinstance(s, Sequence) else s, dtype=float)
+                           for s in self._parameters["spike_times"]]
+        network.add_population(state.engine_name(self), self.celltype.engine_model, self.size,
+                               params=self._engine_parameters(), initial=self._engine_initial(),
+                               spike_times_ms=spike_times)

@@ -1,0 +1,165 @@
+"""Projection for pyNN.spikeforge: synapses are generated in numpy when the Projection is made
+(connectors.py; PyNN's generic per-target path for the other connectors) and handed to the
+engine as explicit synapse lists (the engine's from_list rule) when the network is built.
+
+Weights are kept in native units (nS for conductance-based targets, pA for current-based: PyNN's
+uS and nA x 1000); delays in ms.
+"""
+import numpy as np
+from pyNN import common, connectors as pynn_connectors, errors
+from pyNN.random import RandomDistribution
+from pyNN.space import Space
+
+from . import connectors, simulator
+from .simulator import state
+from .standardmodels import StaticSynapse
+
+# PyNN unit -> engine unit, per synapse attribute.
+_SCALE = {"weight": 1000.0, "delay": 1.0}
+
+
+class Projection(common.Projection):
+    __doc__ = common.Projection.__doc__
+    _simulator = simulator
+    _static_synapse_class = StaticSynapse
+
+    def __init__(self, presynaptic_population, postsynaptic_population, connector, synapse_type=None,
+                 source=None, receptor_type=None, space=Space(), label=None):
+        state.check_not_built("creating a Projection")
+        common.Projection.__init__(self, presynaptic_population, postsynaptic_population, connector,
+                                   synapse_type, source, receptor_type, space, label)
+        if type(self.synapse_type) is not StaticSynapse:
+            raise NotImplementedError("pyNN.spikeforge: only StaticSynapse is supported (got %s)"
+                                      % type(self.synapse_type).__name__)
+        self._index = len(state.projections)
+        self._pre_idx, self._post_idx, self._values = self._connect(connector)
+        state.projections.append(self)
+
+    # --- connecting ------------------------------------------------------------------------
+    def _connect(self, connector):
+        if isinstance(connector, pynn_connectors.FromListConnector):
+            return self._from_list(connector)
+        pairs = connectors.generate(connector, self.pre, self.post, fallback_seed=state.seed * 7919 + self._index)
+        if pairs is None:
+            return self._generic(connector)
+        pre_idx, post_idx = pairs
+        return pre_idx, post_idx, {name: self._synapse_values(name, pre_idx, post_idx) for name in _SCALE}
+
+    def _synapse_values(self, name, pre_idx, post_idx):
+        """Native values of attribute `name` for the given pairs: a float when constant, else an array."""
+        lazy = self.synapse_type.parameter_space[name]
+        base = lazy.base_value
+        if lazy.operations:
+            raise NotImplementedError("pyNN.spikeforge: derived %s expressions are not supported" % name)
+        if isinstance(base, (int, float, np.integer, np.floating)):
+            return float(base) * _SCALE[name]
+        if isinstance(base, RandomDistribution):
+            return np.asarray(base.next(len(pre_idx)), dtype=float).reshape(-1) * _SCALE[name]
+        if isinstance(base, np.ndarray) and base.shape == (self.pre.size, self.post.size):
+            return base[pre_idx, post_idx].astype(float) * _SCALE[name]
+        raise NotImplementedError("pyNN.spikeforge: %s given as %s is not supported" % (name, type(base).__name__))
+
+    def _from_list(self, connector):
+        table = np.asarray(connector.conn_list, dtype=float).reshape(-1, 2 + len(connector.column_names))
+        pre_idx = table[:, 0].astype(np.int64)
+        post_idx = table[:, 1].astype(np.int64)
+        if pre_idx.size and (pre_idx.min() < 0 or pre_idx.max() >= self.pre.size
+                             or post_idx.min() < 0 or post_idx.max() >= self.post.size):
+            raise errors.ConnectionError("FromListConnector: index out of range")
+        for name in connector.column_names:
+            if name not in _SCALE:
+                raise NotImplementedError("pyNN.spikeforge: FromListConnector column '%s' is not supported" % name)
+        values = {}
+        for name in _SCALE:
+            if name in connector.column_names:
+                values[name] = table[:, 2 + list(connector.column_names).index(name)] * _SCALE[name]
+            else:
+                values[name] = self._synapse_values(name, pre_idx, post_idx)
+        return pre_idx, post_idx, values
+
+    def _generic(self, connector):
+        """Any other connector through PyNN's own connect(), which calls _convergent_connect()."""
+        self._collected = []
+        connector.connect(self)
+        parts, self._collected = self._collected, None
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, {name: np.zeros(0) for name in _SCALE}
+        pre_idx = np.concatenate([p[0] for p in parts])
+        post_idx = np.concatenate([p[1] for p in parts])
+        values = {name: np.concatenate([p[2][name] for p in parts]) for name in _SCALE}
+        return pre_idx, post_idx, values
+
+    def _convergent_connect(self, presynaptic_indices, postsynaptic_index, **connection_parameters):
+        """PyNN's per-target callback; parameters arrive already translated (native units)."""
+        pre = np.asarray(presynaptic_indices, dtype=np.int64).reshape(-1)
+        values = {}
+        for name in _SCALE:
+            value = connection_parameters[name]
+            values[name] = np.broadcast_to(np.asarray(value, dtype=float), pre.shape).copy()
+        self._collected.append((pre, np.full(pre.shape, int(postsynaptic_index), dtype=np.int64), values))
+
+    # --- PyNN's queries ----------------------------------------------------------------------
+    def __len__(self):
+        return len(self._pre_idx)
+
+    def _attribute(self, name):
+        """Values of one attribute per synapse, PyNN units."""
+        if name == "presynaptic_index":
+            return self._pre_idx.astype(float)
+        if name == "postsynaptic_index":
+            return self._post_idx.astype(float)
+        if name not in self._values:
+            raise NotImplementedError("pyNN.spikeforge: Projection attribute '%s' is not available" % name)
+        return np.broadcast_to(np.asarray(self._values[name], dtype=float) / _SCALE[name], self._pre_idx.shape)
+
+    def _get_attributes_as_list(self, names):
+        columns = [self._attribute(name) for name in names]
+        return [tuple(row) for row in np.column_stack(columns).tolist()] if columns else []
+
+    def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
+        combine = {"sum": np.add.at, "min": np.minimum.at, "max": np.maximum.at}
+        out = []
+        for name in names:
+            name = name[:-1] if name.endswith("s") and name[:-1] in self._values else name
+            values = self._attribute(name)
+            result = np.full((self.pre.size, self.post.size), np.nan)
+            if multiple_synapses in ("first", "last"):
+                order = slice(None, None, -1) if multiple_synapses == "first" else slice(None)
+                result[self._pre_idx[order], self._post_idx[order]] = values[order]
+            else:
+                # Start from the identity of the operation where a synapse exists, then combine.
+                start = {"sum": 0.0, "min": np.inf, "max": -np.inf}[multiple_synapses]
+                result[self._pre_idx, self._post_idx] = start
+                combine[multiple_synapses](result, (self._pre_idx, self._post_idx), values)
+            out.append(result)
+        return out
+
+    def _set_attributes(self, parameter_space):
+        raise NotImplementedError("pyNN.spikeforge: changing synapse attributes after creation is not supported")
+
+    # --- lowering into the engine --------------------------------------------------------------
+    def _engine_locations(self, neurons):
+        """(engine population index, local index) of each neuron of a Population/View/Assembly."""
+        ids = np.asarray(neurons.all_cells, dtype=np.int64)
+        firsts = np.array([int(p.first_id) for p in state.populations], dtype=np.int64)
+        pop = np.searchsorted(firsts, ids, side="right") - 1
+        return pop, ids - firsts[pop]
+
+    def _add_to_network(self, network):
+        pre_pop, pre_local = self._engine_locations(self.pre)
+        post_pop, post_local = self._engine_locations(self.post)
+        src_pop, src = pre_pop[self._pre_idx], pre_local[self._pre_idx]
+        tgt_pop, tgt = post_pop[self._post_idx], post_local[self._post_idx]
+        weight, delay = self._values["weight"], self._values["delay"]
+        # One engine projection per (source population, target population) pair (Assemblies).
+        pairs = np.unique(np.stack([src_pop, tgt_pop]), axis=1) if len(src) else np.zeros((2, 0), dtype=int)
+        for s, t in pairs.T:
+            mask = (src_pop == s) & (tgt_pop == t)
+            network.connect(state.engine_name(state.populations[s]), state.engine_name(state.populations[t]),
+                            "from_list", receptor=self.receptor_type,
+                            sources=src[mask], targets=tgt[mask],
+                            weights=None if np.isscalar(weight) else weight[mask],
+                            delays_ms=None if np.isscalar(delay) else delay[mask],
+                            weight=weight if np.isscalar(weight) else 0.0,
+                            delay_ms=delay if np.isscalar(delay) else 1.0)

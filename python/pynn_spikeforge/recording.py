@@ -1,0 +1,90 @@
+"""Recording for pyNN.spikeforge: spikes of every population stream from the engine into memory;
+state variables (v, gsyn_exc, gsyn_inh, ...) are sampled by engine probes on the recorded
+neurons only. Values come back in PyNN units (mV, uS, nA).
+"""
+import numpy as np
+from pyNN import recording
+
+from . import simulator
+from .simulator import state
+
+
+class Recorder(recording.Recorder):
+    _simulator = simulator
+
+    def __init__(self, population, file=None):
+        super().__init__(population, file)
+        self._interval = {}       # variable -> sampling interval [ms]
+        self._cleared_at = 0.0    # [ms] data before this was handed out with clear=True
+
+    def _record(self, variable, new_ids, sampling_interval=None):
+        if new_ids and variable != "spikes":
+            state.check_not_built("recording new variables")
+            if variable not in self.population.celltype.engine_state:
+                raise NotImplementedError("pyNN.spikeforge: recording '%s' of %s is not supported"
+                                          % (variable, type(self.population.celltype).__name__))
+        if sampling_interval is not None:
+            self.sampling_interval = sampling_interval
+
+    def _indices(self, ids):
+        return np.asarray([self.population.id_to_index(i) for i in ids], dtype=np.int64)
+
+    def _add_probes(self, network):
+        """Engine probes for the recorded state variables (called when the network is built)."""
+        name = state.engine_name(self.population)
+        interval = 0.0 if abs(self.sampling_interval - state.dt) < 1e-12 else self.sampling_interval
+        for variable in sorted(self.recorded):
+            if variable == "spikes" or not self.recorded[variable]:
+                continue
+            field = self.population.celltype.engine_state[variable][0]
+            network.record(name, field, nodes=np.sort(self._indices(self.recorded[variable])), interval_ms=interval)
+
+    def _engine_spikes(self):
+        """(global ids, times [ms]) of this population's spikes since the last clear."""
+        if state.engine is None:
+            return np.zeros(0, dtype=int), np.zeros(0)
+        times, local = state.engine.spikes(state.engine_name(self.population))
+        keep = times > self._cleared_at
+        return np.asarray(self.population.first_id) + local[keep].astype(np.int64), times[keep]
+
+    def _get_spiketimes(self, ids, clear=False):
+        gids, times = self._engine_spikes()
+        mask = np.isin(gids, np.asarray(ids, dtype=np.int64))
+        return gids[mask], times[mask].copy()
+
+    def _get_all_signals(self, variable, ids, clear=False):
+        field, scale = self.population.celltype.engine_state[variable]
+        wanted = self._indices(ids)
+        if state.engine is None or len(wanted) == 0:
+            return np.zeros((0, len(wanted))), None
+        name = state.engine_name(self.population)
+        for probe in state.engine.recorded():
+            if probe["population"] == name and probe["field"] == field:
+                break
+        else:
+            raise NotImplementedError("pyNN.spikeforge: '%s' was not recorded when the network was built" % variable)
+        columns = np.searchsorted(probe["nodes"], wanted)
+        values = probe["values"][:, columns] / scale
+        # The engine samples after each step; PyNN's signals start with the value at t = 0.
+        initial = self.population._initial.get(variable)
+        first = (np.zeros(len(wanted)) if initial is None else np.asarray(initial)[wanted]).reshape(1, -1)
+        values = np.vstack([first, values])
+        times = np.concatenate([[0.0], probe["times_ms"]])
+        keep = times >= self._cleared_at - 1e-9
+        return values[keep], None
+
+    def _local_count(self, variable, filter_ids=None):
+        ids = sorted(self.filter_recorded(variable, filter_ids))
+        gids, _ = self._engine_spikes()
+        counts = np.bincount(gids - int(self.population.first_id), minlength=self.population.size)
+        return {int(i): int(counts[int(i) - int(self.population.first_id)]) for i in ids}
+
+    def _clear_simulator(self):
+        self._cleared_at = state.t
+
+    def _reset(self):
+        self._cleared_at = 0.0
+
+    def store_to_cache(self, annotations=None):
+        super().store_to_cache(annotations)
+        self._cleared_at = 0.0
