@@ -1,14 +1,14 @@
 """Population, PopulationView and Assembly for pyNN.spikeforge.
 
-A Population is one engine population. Its native parameters (engine names and units) are kept
-as per-neuron arrays until the network is built; the engine takes one value per population and
-parameter, so a parameter that varies across a population's neurons raises
-NotImplementedError when the network is built. Initial values are per neuron (any
+A Population is one engine population per distinct set of parameter values (usually one; see
+simulator.EngineLayout). Its native parameters (engine names and units) are kept as per-neuron
+arrays until the network is built; a parameter drawn per neuron (more than
+MAX_PARAMETER_GROUPS distinct sets) raises NotImplementedError when the network is built. Initial values are per neuron (any
 RandomDistribution, array or function PyNN accepts), drawn in Python from PyNN's own RNGs.
 """
 import numpy as np
 from pyNN import common, errors
-from pyNN.parameters import LazyArray, ParameterSpace, Sequence, simplify
+from pyNN.parameters import LazyArray, ParameterSpace, simplify
 
 from . import simulator
 from .recording import Recorder
@@ -102,35 +102,48 @@ class Population(common.Population):
             self._parameters[name] = value
 
     # --- lowering into the engine --------------------------------------------------------------
-    def _engine_parameters(self):
-        """One value per native parameter (spike times go separately)."""
-        out = {}
-        for name, values in self._parameters.items():
-            if name == "spike_times":
-                continue
-            values = np.asarray(values, dtype=float)
-            if values.size and not np.all(values == values.flat[0]):
-                raise NotImplementedError(
-                    "pyNN.spikeforge: parameter '%s' varies across the neurons of population '%s'; the engine "
-                    "takes one value per population (split it into populations of equal parameters)"
-                    % (name, self.label))
-            out[name] = float(values.flat[0])
-        return out
+    # Engine populations per Population: more than this many distinct parameter sets (e.g. a
+    # parameter drawn per neuron) would make the engine's per-population tables explode.
+    MAX_PARAMETER_GROUPS = 64
 
-    def _engine_initial(self):
+    def _parameter_groups(self):
+        """[(members, params)]: the neurons sharing each distinct set of native parameters (spike
+        times go separately), in order of their first neuron; members ascending."""
+        names = [name for name in self._parameters if name != "spike_times"]
+        if self.size == 0:
+            return [(np.zeros(0, dtype=np.int64), {})]
+        if not names:
+            return [(np.arange(self.size), {})]
+        table = np.column_stack([np.broadcast_to(np.asarray(self._parameters[name], dtype=float), (self.size,))
+                                 for name in names])
+        _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+        if len(first) > self.MAX_PARAMETER_GROUPS:
+            varying = [n for j, n in enumerate(names) if np.unique(table[:, j]).size > 1]
+            raise NotImplementedError(
+                "pyNN.spikeforge: parameter(s) %s of population '%s' take %d distinct combinations; the engine "
+                "takes one value per population and parameter, and at most %d groups are split off automatically "
+                "(give such neurons a few distinct values, or separate Populations)"
+                % (", ".join("'%s'" % n for n in varying), self.label, len(first), self.MAX_PARAMETER_GROUPS))
+        rank = np.empty(len(first), dtype=np.int64)
+        rank[np.argsort(first)] = np.arange(len(first))
+        group = rank[inverse.reshape(-1)]
+        return [(np.flatnonzero(group == g), dict(zip(names, map(float, table[int(np.sort(first)[g])]))))
+                for g in range(len(first))]
+
+    def _engine_initial(self, members):
         out = {}
         for variable, values in self._initial.items():
             field, scale = self.celltype.engine_state.get(variable, (None, None))
             if field is None:
                 continue  # e.g. isyn of a model whose engine state starts at 0 anyway
-            out[field] = np.asarray(values, dtype=float) * scale
+            out[field] = np.asarray(values, dtype=float)[members] * scale
         return out
 
-    def _add_to_network(self, network):
-        spike_times = None
-        if "spike_times" in self._parameters:
-            spike_times = [np.asarray(s.value if isinstance(s, Sequence) else s, dtype=float)
-                           for s in self._parameters["spike_times"]]
-        network.add_population(state.engine_name(self), self.celltype.engine_model, self.size,
-                               params=self._engine_parameters(), initial=self._engine_initial(),
-                               spike_times_ms=spike_times)
+    def _add_to_network(self, network, groups):
+        for name, members, params in groups:
+            spike_times = None
+            if "spike_times" in self._parameters:
+                spike_times = [np.asarray(getattr(s, "value", s), dtype=float)  # Sequence / ArrayParameter
+                               for s in (self._parameters["spike_times"][i] for i in members)]
+            network.add_population(name, self.celltype.engine_model, len(members), params=params,
+                                   initial=self._engine_initial(members), spike_times_ms=spike_times)

@@ -30,22 +30,32 @@ class Recorder(recording.Recorder):
         return np.asarray([self.population.id_to_index(i) for i in ids], dtype=np.int64)
 
     def _add_probes(self, network):
-        """Engine probes for the recorded state variables (called when the network is built)."""
-        name = state.engine_name(self.population)
+        """Engine probes for the recorded state variables (called when the network is built):
+        per engine population of this Population, its recorded neurons (local indices)."""
         interval = 0.0 if abs(self.sampling_interval - state.dt) < 1e-12 else self.sampling_interval
         for variable in sorted(self.recorded):
             if variable == "spikes" or not self.recorded[variable]:
                 continue
             field = self.population.celltype.engine_state[variable][0]
-            network.record(name, field, nodes=np.sort(self._indices(self.recorded[variable])), interval_ms=interval)
+            wanted = np.sort(self._indices(self.recorded[variable]))
+            for name, members, _ in state.layout.of(self.population):
+                local = np.flatnonzero(np.isin(members, wanted))
+                if local.size:
+                    network.record(name, field, nodes=local, interval_ms=interval)
 
     def _engine_spikes(self):
-        """(global ids, times [ms]) of this population's spikes since the last clear."""
+        """(global ids, times [ms]) of this population's spikes since the last clear, by time."""
         if state.engine is None:
             return np.zeros(0, dtype=int), np.zeros(0)
-        times, local = state.engine.spikes(state.engine_name(self.population))
-        keep = times > self._cleared_at
-        return np.asarray(self.population.first_id) + local[keep].astype(np.int64), times[keep]
+        gids, times = [], []
+        for name, members, _ in state.layout.of(self.population):
+            t, local = state.engine.spikes(name)
+            keep = t > self._cleared_at
+            gids.append(int(self.population.first_id) + members[local[keep].astype(np.int64)])
+            times.append(t[keep])
+        gids, times = np.concatenate(gids), np.concatenate(times)
+        order = np.lexsort((gids, times))
+        return gids[order], times[order]
 
     def _get_spiketimes(self, ids, clear=False):
         gids, times = self._engine_spikes()
@@ -57,19 +67,24 @@ class Recorder(recording.Recorder):
         wanted = self._indices(ids)
         if state.engine is None or len(wanted) == 0:
             return np.zeros((0, len(wanted))), None
-        name = state.engine_name(self.population)
+        names = {name: members for name, members, _ in state.layout.of(self.population)}
+        columns, times = {}, None
         for probe in state.engine.recorded():
-            if probe["population"] == name and probe["field"] == field:
-                break
-        else:
-            raise NotImplementedError("pyNN.spikeforge: '%s' was not recorded when the network was built" % variable)
-        columns = np.searchsorted(probe["nodes"], wanted)
-        values = probe["values"][:, columns] / scale
+            if probe["population"] in names and probe["field"] == field:
+                members = names[probe["population"]]
+                for j, local in enumerate(probe["nodes"]):
+                    columns[int(members[local])] = probe["values"][:, j]
+                times = probe["times_ms"]
+        missing = [int(i) for i in wanted if int(i) not in columns]
+        if missing:
+            raise NotImplementedError("pyNN.spikeforge: '%s' of neuron(s) %s was not recorded when the network "
+                                      "was built" % (variable, missing[:5]))
+        values = np.column_stack([columns[int(i)] for i in wanted]) / scale
         # The engine samples after each step; PyNN's signals start with the value at t = 0.
         initial = self.population._initial.get(variable)
         first = (np.zeros(len(wanted)) if initial is None else np.asarray(initial)[wanted]).reshape(1, -1)
         values = np.vstack([first, values])
-        times = np.concatenate([[0.0], probe["times_ms"]])
+        times = np.concatenate([[0.0], times])
         keep = times >= self._cleared_at - 1e-9
         return values[keep], None
 

@@ -7,6 +7,7 @@ everything into one spikeforge.Simulation (one C++ engine); later run() calls co
 reset() drops the engine: the next run() rebuilds it from the same description (same
 connections, initial values applied again), which is PyNN's "back to t = 0".
 """
+import numpy as np
 from pyNN import common
 
 import spikeforge
@@ -21,6 +22,38 @@ class ID(int, common.IDMixin):
     def __init__(self, n):
         int.__init__(n)
         common.IDMixin.__init__(self)
+
+
+class EngineLayout:
+    """Where every cell lives in the engine. The engine takes one value per population and
+    parameter, so a PyNN Population becomes one engine population per distinct parameter set
+    (usually one: named "p<k>"; else "p<k>_<g>", groups in order of their first cell).
+
+    names: engine population names; groups[k]: [(name, members, params)] of state.populations[k]
+    (members: ascending indices into the Population); engine_of / local_of: per global cell id,
+    the index into `names` and the index inside that engine population.
+    """
+
+    def __init__(self, populations):
+        self.names, self.groups = [], []
+        n_cells = sum(p.size for p in populations)
+        self.engine_of = np.zeros(n_cells, dtype=np.int64)
+        self.local_of = np.zeros(n_cells, dtype=np.int64)
+        for k, population in enumerate(populations):
+            parts = population._parameter_groups()
+            entries = []
+            for g, (members, params) in enumerate(parts):
+                name = "p%d" % k if len(parts) == 1 else "p%d_%d" % (k, g)
+                gids = int(population.first_id) + members
+                self.engine_of[gids] = len(self.names)
+                self.local_of[gids] = np.arange(len(members))
+                self.names.append(name)
+                entries.append((name, members, params))
+            self.groups.append(entries)
+
+    def of(self, population):
+        """[(engine name, members, params)] of a Population."""
+        return self.groups[state.populations.index(population)]
 
 
 class State(common.control.BaseState):
@@ -55,6 +88,7 @@ class State(common.control.BaseState):
         self.t = 0.0
         self.t_start = 0.0
         self.engine = None
+        self.layout = None
         self.segment_counter += 1
 
     # --- running ---------------------------------------------------------------------------
@@ -77,14 +111,11 @@ class State(common.control.BaseState):
                 "pyNN.spikeforge: %s after run() is not supported (the network is built at the first "
                 "run(); call reset() first, or describe everything before running)" % what)
 
-    def engine_name(self, population):
-        """The engine's name of a Population (labels may repeat or contain anything)."""
-        return "p%d" % self.populations.index(population)
-
     def _build(self):
         network = spikeforge.Network()
+        self.layout = EngineLayout(self.populations)
         for population in self.populations:
-            population._add_to_network(network)
+            population._add_to_network(network, self.layout.of(population))
         for projection in self.projections:
             projection._add_to_network(network)
         for source in self.current_sources:

@@ -117,8 +117,9 @@ class DCSource(electrodes.DCSource):
     def _add_to_network(self, network):
         stop = self._native["stop_ms"]
         for p in self._targets:
-            network.stimulate_dc(state.engine_name(p), self._native["amplitude_pa"], self._native["start_ms"],
-                                 math.inf if stop >= 1e299 else stop)
+            for name, _, _ in state.layout.of(p):
+                network.stimulate_dc(name, self._native["amplitude_pa"], self._native["start_ms"],
+                                     math.inf if stop >= 1e299 else stop)
 
     def _get_data(self):
         raise NotImplementedError("pyNN.spikeforge: recording the current of a DCSource is not supported")

@@ -236,9 +236,39 @@ def test_spikes_identical_for_any_thread_count_and_reset_repeats_the_run():
     np.testing.assert_array_equal(first.analogsignals[0].magnitude, second.analogsignals[0].magnitude)
 
 
+def test_parameters_that_differ_between_neurons_split_the_population():
+    # One Population, three thresholds: every neuron keeps its own analytic DC period, neurons
+    # with equal parameters have identical traces, and projections reach the right neurons.
+    cm, tau_m, v_rest, tau_refrac, amplitude = 0.5, 15.0, -65.0, 2.0, 0.7
+    thresholds = np.array([-50.0, -55.0, -50.0, -58.0, -55.0, -50.0])
+    cells = sim.Population(6, sim.IF_curr_exp(cm=cm, tau_m=tau_m, v_rest=v_rest, v_reset=v_rest,
+                                             tau_refrac=tau_refrac, i_offset=amplitude))
+    cells.set(v_thresh=thresholds)
+    cells.record(["spikes", "v"])
+    quiet = sim.Population(6, sim.IF_curr_exp(tau_refrac=tau_refrac))
+    quiet[1:3].set(v_thresh=-52.0)
+    quiet.record("spikes")
+    kicks = sim.Population(6, sim.SpikeSourceArray(spike_times=[[20.0 + 10.0 * i] for i in range(6)]))
+    sim.Projection(kicks, quiet, sim.OneToOneConnector(), sim.StaticSynapse(weight=20.0, delay=1.0))
+    sim.run(300.0)
+    segment = cells.get_data().segments[0]
+    r_i = amplitude * tau_m / cm
+    for train, threshold in zip(segment.spiketrains, thresholds):
+        expected = tau_refrac + tau_m * math.log(r_i / (r_i - (threshold - v_rest)))
+        assert abs(np.diff(train.magnitude).mean() - expected) < 0.1
+    v = segment.filter(name="v")[0].magnitude
+    np.testing.assert_array_equal(v[:, 0], v[:, 5])
+    np.testing.assert_array_equal(v[:, 1], v[:, 4])
+    assert not np.array_equal(v[:, 0], v[:, 1])
+    # Source i fires at 20 + 10 i ms; its target first fires right after the 1 ms delay (then a
+    # burst while the 20 nA input decays), never before.
+    for i, train in enumerate(quiet.get_data().segments[0].spiketrains):
+        assert len(train) >= 1 and 21.0 + 10.0 * i <= float(train[0]) <= 23.0 + 10.0 * i, (i, train)
+
+
 def test_unsupported_features_say_so():
-    cells = sim.Population(4, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
-    with pytest.raises(NotImplementedError, match="parameter 'tau_m' varies across the neurons"):
+    cells = sim.Population(200, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
+    with pytest.raises(NotImplementedError, match="'tau_m' of population .* 200 distinct combinations"):
         sim.run(1.0)
     sim.setup()
     cells = sim.Population(4, sim.IF_cond_exp())
