@@ -53,6 +53,8 @@ class Recorder(recording.Recorder):
             keep = t > self._cleared_at
             gids.append(int(self.population.first_id) + members[local[keep].astype(np.int64)])
             times.append(t[keep])
+        if len(gids) == 1:
+            return gids[0], times[0]  # one engine population: already by (time, id)
         gids, times = np.concatenate(gids), np.concatenate(times)
         order = np.lexsort((gids, times))
         return gids[order], times[order]

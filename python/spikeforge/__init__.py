@@ -33,6 +33,7 @@ Bursts, calcium, figures and every CLI command::
     fig = sf.figures.raster(data)                          # a matplotlib Figure
     sf.pile("build", "sessions/", out="pile", bin_ms=20)   # = spikeforge pile build ... in-process
     sf.run_command("braingrid", "table", "culture.h5", "-o", "spikes.parquet")
+    for row in sf.datasets.read_pile("pile"): row["spike_counts"]   # uint8 units x bins
 
 Errors are exceptions with the CLI's one-line messages: :class:`ConfigError` (a ValueError) for
 bad networks/options, :class:`InputError` (a ValueError) for malformed files,
@@ -45,11 +46,11 @@ from ._core import (ConfigError, InputError, SpikeforgeError, SpikeforgeIOError,
 from .network import Network, Simulation, models, simulate
 from .data import SpikeData, read_spikes, write_spikes, detect_format, stats, bursts
 from .commands import run_command, command, pile, braingrid, plot, report, theory, convert
-from . import calcium, figures
+from . import calcium, datasets, figures
 
 __all__ = [
     "ConfigError", "InputError", "SpikeforgeError", "SpikeforgeIOError", "Distribution",
     "Network", "Simulation", "models", "simulate",
     "SpikeData", "read_spikes", "write_spikes", "detect_format", "stats", "bursts", "__version__",
-    "run_command", "command", "pile", "braingrid", "plot", "report", "theory", "convert", "calcium", "figures",
+    "run_command", "command", "pile", "braingrid", "plot", "report", "theory", "convert", "calcium", "datasets", "figures",
 ]

@@ -16,6 +16,7 @@ void bind_io(pybind11::module_& m);        // spike files <-> numpy arrays
 void bind_analysis(pybind11::module_& m);  // statistics, bursts
 void bind_calcium(pybind11::module_& m);   // calcium inference and scoring on arrays
 void bind_cli(pybind11::module_& m);       // the CLI's commands, in-process
+void bind_datasets(pybind11::module_& m);  // neural-pile shards <-> numpy
 
 // A numpy array that takes over `values` (no copy: the array owns the moved vector).
 template <class T>

@@ -25,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
     sf::python::bind_analysis(m);
     sf::python::bind_calcium(m);
     sf::python::bind_cli(m);
+    sf::python::bind_datasets(m);
 }

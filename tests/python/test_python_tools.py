@@ -185,3 +185,24 @@ def test_pip_install_offline_into_a_target_folder(tmp_path):
     out = subprocess.run(["/usr/bin/python3", "-S", "-c", "import sys; sys.path.append('/usr/lib/python3/dist-packages'); "
                           + probe], check=True, capture_output=True, text=True, cwd=tmp_path).stdout.split()
     assert out[0].startswith(str(target)) and out[1].startswith(str(target))
+
+
+def test_pile_rows_read_as_duckdb_reads_them_and_round_trip(binary, tmp_path):
+    from test_pile_build import make_sessions
+    from test_pile_dataset import all_rows
+    make_sessions(tmp_path / "nwb", n_subjects=2, per_subject=2, seed=5, units=4, duration_s=30.0)
+    sf.pile("build", tmp_path / "nwb", out=tmp_path / "pile", max_tokens=1000, quiet=True)
+    ours = list(sf.datasets.read_pile(tmp_path / "pile"))
+    theirs = all_rows(tmp_path / "pile")  # DuckDB (npm), an independent Parquet reader
+    assert len(ours) == len(theirs) > 4
+    key = lambda r: (r["subject_id"], r["session_id"], r["segment_id"])  # noqa: E731
+    for a, b in zip(sorted(ours, key=key), sorted(theirs, key=key)):
+        assert key(a) == key(b) and a["spike_counts"].dtype == np.uint8
+        np.testing.assert_array_equal(a["spike_counts"], b["spike_counts"])
+    sf.datasets.write_pile_shard(tmp_path / "copy.parquet", ours)
+    again = list(sf.datasets.read_pile(tmp_path / "copy.parquet"))
+    assert [key(r) for r in again] == [key(r) for r in ours]
+    for a, b in zip(again, ours):
+        np.testing.assert_array_equal(a["spike_counts"], b["spike_counts"])
+    with pytest.raises(sf.ConfigError):
+        list(sf.datasets.read_pile(tmp_path / "nowhere"))
