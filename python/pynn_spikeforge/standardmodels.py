@@ -33,11 +33,18 @@ class IF_cond_exp(cells.IF_cond_exp):
     engine_state = {'v': ('v', 1.0), 'gsyn_exc': ('g_e', 1000.0), 'gsyn_inh': ('g_i', 1000.0)}
 
 
+# Current-based cells: besides PyNN's spikes and v, the synaptic currents can be recorded (the
+# engine's state i_syn_e / i_syn_i [pA], reported in nA), as NEST's backend does with native names.
+_CURRENTS = {'isyn_exc': 'nA', 'isyn_inh': 'nA'}
+
+
 class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     engine_model = "iaf_psc_exp"
     translations = build_translations(*_IF_COMMON)
     engine_state = {'v': ('v', 1.0), 'isyn_exc': ('i_syn_e', 1000.0), 'isyn_inh': ('i_syn_i', 1000.0)}
+    recordable = cells.IF_curr_exp.recordable + list(_CURRENTS)
+    units = dict(cells.IF_curr_exp.units, **_CURRENTS)
 
 
 class IF_curr_alpha(cells.IF_curr_alpha):
@@ -45,6 +52,8 @@ class IF_curr_alpha(cells.IF_curr_alpha):
     engine_model = "iaf_psc_alpha"
     translations = build_translations(*_IF_COMMON)
     engine_state = {'v': ('v', 1.0), 'isyn_exc': ('i_syn_e', 1000.0), 'isyn_inh': ('i_syn_i', 1000.0)}
+    recordable = cells.IF_curr_alpha.recordable + list(_CURRENTS)
+    units = dict(cells.IF_curr_alpha.units, **_CURRENTS)
 
 
 class SpikeSourcePoisson(cells.SpikeSourcePoisson):

@@ -37,19 +37,21 @@ Bursts, calcium, figures and every CLI command::
 
 Errors are exceptions with the CLI's one-line messages: :class:`ConfigError` (a ValueError) for
 bad networks/options, :class:`InputError` (a ValueError) for malformed files,
-:class:`SpikeforgeIOError` (an OSError) for files that cannot be read or written.
+:class:`SpikeforgeIOError` (an OSError) for files that cannot be read or written, and
+:class:`SpikeforgeFileNotFoundError` (also a FileNotFoundError) for a missing input.
 
 The PyNN backend is ``pyNN.spikeforge`` (see docs/python.md).
 """
 from ._core import (ConfigError, InputError, SpikeforgeError, SpikeforgeIOError, Distribution,
                     __version__)
+from ._files import SpikeforgeFileNotFoundError
 from .network import Network, Simulation, models, simulate
 from .data import SpikeData, read_spikes, write_spikes, detect_format, stats, bursts
 from .commands import run_command, command, pile, braingrid, plot, report, theory, convert
 from . import calcium, datasets, figures
 
 __all__ = [
-    "ConfigError", "InputError", "SpikeforgeError", "SpikeforgeIOError", "Distribution",
+    "ConfigError", "InputError", "SpikeforgeError", "SpikeforgeIOError", "SpikeforgeFileNotFoundError", "Distribution",
     "Network", "Simulation", "models", "simulate",
     "SpikeData", "read_spikes", "write_spikes", "detect_format", "stats", "bursts", "__version__",
     "run_command", "command", "pile", "braingrid", "plot", "report", "theory", "convert", "calcium", "datasets", "figures",

@@ -9,6 +9,7 @@ Training (``calcium train``) and trace simulation/statistics are CLI commands:
 import numpy as np
 
 from . import _core
+from ._files import existing
 
 
 def infer(traces, rate_hz=100.0, method="cnn", model="spikeforge-default", smooth_ms=80.0, delta_f=False,
@@ -37,7 +38,7 @@ def evaluate(prediction, truth, bin=4):
 def read_traces(path, rate_hz=None, dataset=""):
     """(traces, rate_hz, names) of a trace file (.csv Spikefinder, .npy, .h5); traces is a list
     of 1-D arrays (padding dropped)."""
-    return _core.read_traces(str(path), float(rate_hz or 0.0), dataset)
+    return _core.read_traces(existing(path), float(rate_hz or 0.0), dataset)
 
 
 def write_traces(path, traces, rate_hz=100.0, float32=False):

@@ -5,6 +5,7 @@ Times are ms; unit indices are global rows of the unit table (population by popu
 import numpy as np
 
 from . import _core
+from ._files import existing
 
 
 class SpikeData:
@@ -57,7 +58,7 @@ def detect_format(path):
 def read_spikes(path, format="", time_unit_ms=0.0, dt_ms=0.1):
     """Reads a spike file (sonata, nwb, nest, csv, braingrid, graphitti; detected when ``format``
     is empty) or a list of files of one recorder. Raises InputError for malformed content."""
-    paths = [str(p) for p in path] if isinstance(path, (list, tuple)) else [str(path)]
+    paths = [existing(p) for p in path] if isinstance(path, (list, tuple)) else [existing(path)]
     return SpikeData._from_dict(_core.read_spikes(paths, format, float(time_unit_ms), float(dt_ms)))
 
 

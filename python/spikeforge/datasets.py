@@ -5,12 +5,13 @@ A row is a dict: spike_counts (uint8 array, units x 20 ms bins by default), subj
 session_id, segment_id, source_dataset ("" before ``pile merge``).
 """
 from . import _core
+from ._files import existing
 
 
 def pile_shards(*inputs, split=""):
     """The shard files of a dataset (.parquet files, or folders searched recursively); with
     ``split`` ("train", "test"), only pile merge's files of that split."""
-    return _core.pile_shard_files([str(p) for p in inputs], split)
+    return _core.pile_shard_files([existing(p) for p in inputs], split)
 
 
 def read_pile(*inputs, split=""):

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from . import _core
+from ._files import existing
 
 Spikes = collections.namedtuple("Spikes", ["times_ms", "ids"])
 Spikes.__doc__ = "Spike times [ms] and population-local neuron ids, sorted by (time, id)."
@@ -51,7 +52,7 @@ class Network:
     @classmethod
     def from_config(cls, path):
         """The network of a TOML config file (docs/config.md), built-in models expanded."""
-        return cls(_core.NetworkBuilder.from_config_file(str(path)))
+        return cls(_core.NetworkBuilder.from_config_file(existing(path)))
 
     @classmethod
     def from_toml(cls, text, source="<text>"):

@@ -252,3 +252,14 @@ def test_analysis_example_script_runs(tmp_path, binary):
     rates = {p["name"]: p["mean_rate_hz"] for p in stats["populations"]}
     assert set(rates) == {"exc", "inh"} and all(10 <= r <= 20 for r in rates.values()), rates
     assert stats["window_ms"][0] == 200
+
+
+def test_peak_memory_is_the_commands_own_not_its_parents(binary, tmp_path):
+    # Linux carries getrusage's ru_maxrss across execve: a command started by a big process (a
+    # notebook, pytest) used to report the parent's peak as its own. The parent here holds 400 MB.
+    parent = ("import subprocess, sys, numpy as np; big = np.ones(50_000_000); "
+              "subprocess.run(sys.argv[1:], check=True)")
+    import subprocess
+    subprocess.run(["/usr/bin/python3", "-c", parent, str(binary), "simulate", "--n", "1000", "--t-stop", "50",
+                    "--out", str(tmp_path), "-q"], check=True, timeout=300)
+    assert 1.0 < read_report(tmp_path)["peak_rss_mb"] < 200.0

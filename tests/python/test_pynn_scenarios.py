@@ -266,6 +266,36 @@ def test_parameters_that_differ_between_neurons_split_the_population():
         assert len(train) >= 1 and 21.0 + 10.0 * i <= float(train[0]) <= 23.0 + 10.0 * i, (i, train)
 
 
+def test_assemblies_views_and_synaptic_current_recording():
+    assert sim.num_processes() == 1 and sim.rank() == 0
+    a = sim.Population(30, sim.IF_curr_exp(i_offset=1.2, tau_refrac=2.0), label="a")
+    b = sim.Population(20, sim.IF_curr_alpha(i_offset=1.5, tau_refrac=2.0), label="b")
+    a.initialize(v=np.linspace(-65.0, -51.0, 30))
+    both = a + b
+    assert isinstance(both, sim.Assembly) and both.size == 50
+    target = sim.Population(10, sim.IF_curr_exp(tau_syn_E=5.0), label="target")
+    weight, delay, tau = 0.05, 1.0, 5.0  # nA, ms, ms
+    projection = sim.Projection(both, target, sim.AllToAllConnector(), sim.StaticSynapse(weight=weight, delay=delay))
+    assert len(projection) == 500
+    both.record("spikes")
+    view = a[5:15]
+    target[[0, 3]].record(["v", "isyn_exc"], sampling_interval=1.0)
+    sim.run(100.0)
+    trains = both.get_data().segments[0].spiketrains
+    assert len(trains) == 50 and all(len(t) > 2 for t in trains)
+    counts = view.get_spike_counts()
+    assert [counts[i] for i in view.all_cells] == [len(trains[5 + k]) for k in range(10)]
+    isyn = target.get_data().segments[0].filter(name="isyn_exc")[0]
+    assert isyn.shape == (101, 2) and str(isyn.units.dimensionality) == "nA"
+    np.testing.assert_array_equal(isyn.magnitude[:, 0], isyn.magnitude[:, 1])  # all-to-all: same input
+    # Closed form: every spike of the Assembly adds `weight` after `delay`, decaying with tau.
+    arrivals = np.concatenate([t.magnitude for t in trains]) + delay
+    t = np.arange(101.0)
+    expected = np.array([np.sum(weight * np.exp(-(x - arrivals[arrivals <= x]) / tau)) for x in t])
+    assert np.corrcoef(isyn.magnitude[:, 0], expected)[0, 1] > 0.99
+    assert isyn.magnitude[:, 0].sum() == pytest.approx(expected.sum(), rel=0.05)
+
+
 def test_unsupported_features_say_so():
     cells = sim.Population(200, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
     with pytest.raises(NotImplementedError, match="'tau_m' of population .* 200 distinct combinations"):

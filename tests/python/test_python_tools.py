@@ -204,5 +204,15 @@ def test_pile_rows_read_as_duckdb_reads_them_and_round_trip(binary, tmp_path):
     assert [key(r) for r in again] == [key(r) for r in ours]
     for a, b in zip(again, ours):
         np.testing.assert_array_equal(a["spike_counts"], b["spike_counts"])
-    with pytest.raises(sf.ConfigError):
+    with pytest.raises(FileNotFoundError, match="nowhere: no such file"):
         list(sf.datasets.read_pile(tmp_path / "nowhere"))
+
+
+def test_missing_inputs_are_file_not_found_errors(tmp_path):
+    missing = tmp_path / "missing.h5"
+    for call in (lambda: sf.read_spikes(missing), lambda: sf.calcium.read_traces(missing),
+                 lambda: sf.Network.from_config(missing), lambda: sf.simulate(config=missing)):
+        with pytest.raises(FileNotFoundError) as err:
+            call()
+        assert isinstance(err.value, sf.SpikeforgeIOError) and err.value.filename == str(missing)
+        assert str(err.value) == f"{missing}: no such file"
