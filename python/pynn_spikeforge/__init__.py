@@ -24,6 +24,7 @@ from neo.io import get_io
 from pyNN import common
 from pyNN.common.control import DEFAULT_MAX_DELAY, DEFAULT_MIN_DELAY, DEFAULT_TIMESTEP
 from pyNN.connectors import *  # noqa: F401,F403  (PyNN's connectors are used as they are)
+from pyNN.random import GSLRNG, NumpyRNG, RandomDistribution  # noqa: F401  (as the other backends)
 from pyNN.recording import *  # noqa: F401,F403
 
 from . import simulator
@@ -33,6 +34,13 @@ from .standardmodels import (DCSource, IF_cond_exp, IF_curr_alpha, IF_curr_exp, 
                              SpikeSourcePoisson, StaticSynapse)
 
 logger = logging.getLogger("PyNN")
+
+
+class NativeRNG(NumpyRNG):
+    """spikeforge has no separate native generator for what PyNN draws in Python (connections,
+    random parameter values): this is numpy's Mersenne Twister seeded with `seed`, like NumpyRNG.
+    The engine's own draws (Poisson sources) use its counter-based streams, seeded by setup()'s
+    rng_seed."""
 
 
 def list_standard_models():

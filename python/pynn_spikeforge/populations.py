@@ -31,10 +31,10 @@ class PopulationView(common.PopulationView):
         return ParameterSpace(values, shape=(self.size,))
 
     def _set_parameters(self, parameter_space):
-        state.check_not_built("setting parameters")
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             self.parent._parameters[name][self.mask] = value
+        self.parent._push_parameters(list(parameter_space.keys()))
 
     def _set_initial_value_array(self, variable, initial_values):
         state.check_not_built("setting initial values")
@@ -96,10 +96,39 @@ class Population(common.Population):
         return ParameterSpace({name: simplify(self._parameters[name]) for name in names}, shape=(self.size,))
 
     def _set_parameters(self, parameter_space):
-        state.check_not_built("setting parameters")
         parameter_space.evaluate(simplify=False)
         for name, value in parameter_space.items():
             self._parameters[name] = value
+        self._push_parameters(list(parameter_space.keys()))
+
+    def _push_parameters(self, names):
+        """After run(): hands changed native parameters to the running engine, engine population
+        by engine population (PyNN's set() between runs: a Poisson rate, a bias current, new
+        spike times). The split into engine populations is fixed when the network is built, so
+        new values must be equal within each of them."""
+        if state.engine is None:
+            return  # taken up when the network is built
+        for engine_name, members, params in state.layout.of(self):
+            changes = {}
+            for name in names:
+                if name == "spike_times":
+                    continue
+                values = np.broadcast_to(np.asarray(self._parameters[name], dtype=float), (self.size,))[members]
+                if values.size and not np.all(values == values[0]):
+                    raise NotImplementedError(
+                        "pyNN.spikeforge: after run(), '%s' of population '%s' must stay equal within each group of "
+                        "neurons that shared all parameters when the network was built (call reset() first)"
+                        % (name, self.label))
+                if values.size and params.get(name) != float(values[0]):
+                    changes[name] = params[name] = float(values[0])
+            if changes:
+                state.engine.set_parameters(engine_name, **changes)
+            if "spike_times" in names:
+                state.engine.set_spike_times(engine_name, self._spike_times(members))
+
+    def _spike_times(self, members):
+        """The spike-time lists [ms] of the given neurons (Sequence / ArrayParameter values)."""
+        return [np.asarray(getattr(s, "value", s), dtype=float) for s in (self._parameters["spike_times"][i] for i in members)]
 
     # --- lowering into the engine --------------------------------------------------------------
     # Engine populations per Population: more than this many distinct parameter sets (e.g. a
@@ -143,7 +172,6 @@ class Population(common.Population):
         for name, members, params in groups:
             spike_times = None
             if "spike_times" in self._parameters:
-                spike_times = [np.asarray(getattr(s, "value", s), dtype=float)  # Sequence / ArrayParameter
-                               for s in (self._parameters["spike_times"][i] for i in members)]
+                spike_times = self._spike_times(members)
             network.add_population(name, self.celltype.engine_model, len(members), params=params,
                                    initial=self._engine_initial(members), spike_times_ms=spike_times)

@@ -37,13 +37,34 @@ class Projection(common.Projection):
 
     # --- connecting ------------------------------------------------------------------------
     def _connect(self, connector):
+        if isinstance(connector, pynn_connectors.FromFileConnector):
+            self._read_connection_file(connector)
         if isinstance(connector, pynn_connectors.FromListConnector):
             return self._from_list(connector)
-        pairs = connectors.generate(connector, self.pre, self.post, fallback_seed=state.seed * 7919 + self._index)
+        # Weights or delays given as functions of distance or as expressions need PyNN's own
+        # per-target evaluation (with the projection's Space): the generic path.
+        pairs = None if self._values_need_pynn() else connectors.generate(
+            connector, self.pre, self.post, fallback_seed=state.seed * 7919 + self._index)
         if pairs is None:
             return self._generic(connector)
         pre_idx, post_idx = pairs
         return pre_idx, post_idx, {name: self._synapse_values(name, pre_idx, post_idx) for name in _SCALE}
+
+    def _values_need_pynn(self):
+        for name in _SCALE:
+            lazy = self.synapse_type.parameter_space[name]
+            if lazy.operations or callable(lazy.base_value):
+                return True
+        return False
+
+    @staticmethod
+    def _read_connection_file(connector):
+        """What FromFileConnector.connect() does before it defers to FromListConnector."""
+        if connector.distributed:
+            connector.file.rename("%s.%d" % (connector.file.name, state.mpi_rank))
+        columns = list(connector.file.get_metadata().get("columns", ("weight", "delay")))
+        connector.column_names = [c for c in columns if c not in ("i", "j")]
+        connector.conn_list = connector.file.read()
 
     def _synapse_values(self, name, pre_idx, post_idx):
         """Native values of attribute `name` for the given pairs: a float when constant, else an array."""

@@ -94,6 +94,7 @@ class DCSource(electrodes.DCSource):
     def __init__(self, **parameters):
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "_targets", [])
+        object.__setattr__(self, "_engine_indices", [])  # the engine's DC stimuli of this source
         super(electrodes.DCSource, self).__init__(**parameters)
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
@@ -101,9 +102,17 @@ class DCSource(electrodes.DCSource):
         state.current_sources.append(self)
 
     def set_native_parameters(self, parameters):
-        state.check_not_built("changing a current source")
+        """New amplitude / start / stop; after run() they take effect from the current time on."""
         parameters.evaluate(simplify=True)
         self._native.update({name: float(value) for name, value in parameters.items()})
+        if state.engine is not None:
+            for index in self._engine_indices:
+                state.engine.set_dc_stimulus(index, self._native["amplitude_pa"], self._native["start_ms"],
+                                             self._stop_ms())
+
+    def _stop_ms(self):
+        stop = self._native["stop_ms"]
+        return math.inf if stop >= 1e299 else stop
 
     def get_native_parameters(self):
         return ParameterSpace(dict(self._native), shape=(1,))
@@ -124,11 +133,11 @@ class DCSource(electrodes.DCSource):
             self._targets.append(p if isinstance(p, Population) else p.parent)
 
     def _add_to_network(self, network):
-        stop = self._native["stop_ms"]
+        self._engine_indices.clear()
         for p in self._targets:
             for name, _, _ in state.layout.of(p):
-                network.stimulate_dc(name, self._native["amplitude_pa"], self._native["start_ms"],
-                                     math.inf if stop >= 1e299 else stop)
+                self._engine_indices.append(network.stimulus_count)
+                network.stimulate_dc(name, self._native["amplitude_pa"], self._native["start_ms"], self._stop_ms())
 
     def _get_data(self):
         raise NotImplementedError("pyNN.spikeforge: recording the current of a DCSource is not supported")

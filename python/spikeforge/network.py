@@ -133,6 +133,11 @@ class Network:
         return self._builder.population_size(population)
 
     @property
+    def stimulus_count(self):
+        """Stimuli added so far (the index the next one gets, see Simulation.set_dc_stimulus)."""
+        return self._builder.stimulus_count
+
+    @property
     def population_names(self):
         return list(self._builder.population_names())
 
@@ -170,6 +175,22 @@ class Simulation:
         """Sampled state: a list of dicts (population, field, unit, nodes, times_ms, values
         [samples x nodes])."""
         return self._sim.recorded()
+
+    def set_parameters(self, population, **values):
+        """Between runs: new values [model units] for parameters of every neuron of
+        ``population`` (e.g. ``rate_hz=20.0`` of a poisson_source, ``i_e=100.0``); the others keep theirs."""
+        self._sim.set_parameters(population, {k: float(v) for k, v in values.items()})
+
+    def set_spike_times(self, population, times_ms):
+        """Between runs: new spike times [ms] of a spike_source_array, one list per neuron; times
+        not after the current time are never emitted."""
+        self._sim.set_spike_times(population, times_ms)
+
+    def set_dc_stimulus(self, index, amplitude_pa, start_ms=0.0, stop_ms=math.inf):
+        """Between runs: the amplitude [pA] and window [start_ms, stop_ms) of DC stimulus ``index``
+        (the network's stimuli in the order they were added)."""
+        self._sim.set_dc_stimulus(int(index), float(amplitude_pa), float(start_ms),
+                                  1e300 if math.isinf(stop_ms) else float(stop_ms))
 
     def clear_recordings(self):
         """Forgets the spikes and samples recorded so far (the network keeps running from where it is)."""

@@ -261,6 +261,18 @@ public:
         return out;
     }
 
+    void set_parameters(const std::string& population, const py::dict& values) {
+        std::map<std::string, double> v;
+        for (auto [key, value] : values) v[key.cast<std::string>()] = value.cast<double>();
+        sim_->set_parameters(population, v);
+    }
+
+    void set_spike_times(const std::string& population, const py::iterable& trains) {
+        std::vector<std::vector<double>> times;
+        for (auto train : trains) times.push_back(to_vector<double>(train));
+        sim_->set_spike_times(population, times);
+    }
+
     void clear_recordings() {
         spikes_.clear();
         states_.clear();
@@ -293,6 +305,7 @@ public:
     std::string config_toml() const { return config::to_toml(config_); }
     const config::simulation_config& config() const { return config_; }
     const sim::simulation& engine() const { return *sim_; }
+    sim::simulation& engine_mut() { return *sim_; }
 
 private:
     config::simulation_config config_;
@@ -370,6 +383,7 @@ void bind_sim(py::module_& m) {
         })
         .def("population_size", [](const network_builder& b, const std::string& name) { return b.size_of(name, "population"); },
              py::arg("name"))
+        .def_property_readonly("stimulus_count", [](const network_builder& b) { return b.config.network.stimuli.size(); })
         .def("to_toml", [](const network_builder& b) { return config::to_toml(b.config); });
 
     py::class_<py_simulation>(m, "Simulation")
@@ -378,6 +392,11 @@ void bind_sim(py::module_& m) {
         .def("spikes", &py_simulation::spikes, py::arg("population"))
         .def("recorded", &py_simulation::recorded)
         .def("clear_recordings", &py_simulation::clear_recordings)
+        .def("set_parameters", &py_simulation::set_parameters, py::arg("population"), py::arg("values"))
+        .def("set_spike_times", &py_simulation::set_spike_times, py::arg("population"), py::arg("times_ms"))
+        .def("set_dc_stimulus", [](py_simulation& s, std::size_t index, double amplitude_pa, double start_ms, double stop_ms) {
+            s.engine_mut().set_dc_stimulus(index, amplitude_pa, start_ms, stop_ms);
+        }, py::arg("index"), py::arg("amplitude_pa"), py::arg("start_ms"), py::arg("stop_ms"))
         .def("connections", &py_simulation::connections, py::arg("projection"))
         .def("populations", &py_simulation::populations)
         .def("config_toml", &py_simulation::config_toml)

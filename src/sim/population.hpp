@@ -32,6 +32,13 @@ public:
     virtual std::vector<double>* mutable_field(std::string_view name) = 0;
     // Model parameters in effect, by name (for reports and config dumps).
     virtual std::vector<std::pair<std::string_view, double>> parameters() const = 0;
+    // Between runs: new values for some parameters (the others keep theirs), validated like the
+    // spec's; throws core::config_error naming `where`.
+    virtual void set_parameters(const std::string& where, const std::map<std::string, double>& values, double dt_ms) = 0;
+    // Between runs, for models with spike times (spike_source_array): new lists, one per neuron
+    // (missing ones empty); times at or before the current step are never emitted.
+    virtual void set_spike_times(const std::string& where, const std::vector<std::vector<double>>& times_ms,
+                                 double dt_ms) = 0;
 
     int receptor_index(std::string_view receptor) const {
         auto names = receptors();
@@ -41,10 +48,11 @@ public:
     }
 };
 
-// Resolves a model's parameters from a name->value map: unknown names are errors.
+// Resolves a model's parameters from a name->value map on top of `p` (default: the model's
+// defaults): unknown names are errors.
 template <class Model>
-typename Model::params resolve_params(const std::string& where, const std::map<std::string, double>& values) {
-    typename Model::params p{};
+typename Model::params resolve_params(const std::string& where, const std::map<std::string, double>& values,
+                                      typename Model::params p = {}) {
     for (const auto& [key, value] : values) {
         bool found = false;
         for (const auto& d : Model::param_table) {
@@ -112,6 +120,31 @@ public:
         std::vector<std::pair<std::string_view, double>> out;
         for (const auto& d : Model::param_table) out.emplace_back(d.name, params_.*(d.member));
         return out;
+    }
+
+    void set_parameters(const std::string& where, const std::map<std::string, double>& values, double dt_ms) override {
+        const auto p = resolve_params<Model>(where, values, params_);
+        try {
+            Model::validate(p);
+            propagators_ = Model::propagators::make(p, dt_ms);
+        } catch (const core::config_error& e) {
+            throw core::config_error(fmt::format("{}: {}", where, e.what()));
+        }
+        params_ = p;
+    }
+    void set_spike_times(const std::string& where, const std::vector<std::vector<double>>& times_ms,
+                         double dt_ms) override {
+        if constexpr (requires { Model::configure(state_, population_spec{}, dt_ms, where); }) {
+            population_spec spec;
+            spec.size = static_cast<std::uint32_t>(size());
+            spec.spike_times_ms = times_ms;
+            typename Model::state fresh;
+            fresh.resize(size(), params_);
+            Model::configure(fresh, spec, dt_ms, where);  // validates before anything changes
+            state_ = std::move(fresh);
+        } else {
+            throw core::config_error(fmt::format("{}: model {} has no spike times", where, Model::name));
+        }
     }
 
     typename Model::state& state() { return state_; }

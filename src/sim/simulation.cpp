@@ -183,6 +183,7 @@ struct simulation::impl {
     void apply_stimuli(std::size_t population, slice part, std::int64_t s, double* block_inputs);
     void add_step_counts(stimulus_slot& stim, std::size_t k, std::uint32_t first_gid, slice part, std::int64_t s,
                          double* row) const;
+    void set_stimulus_window(stimulus_slot& slot, double start_ms, double stop_ms, const std::string& where) const;
     double dc_current(std::size_t population, std::int64_t s) const;
     void deliver_epoch(int thread, std::int64_t e0, std::int64_t n, int parity);
     std::uint64_t deliver_spikes(int thread, projection_slot& proj, const std::vector<std::uint32_t>& sources,
@@ -434,12 +435,7 @@ void simulation::impl::build_stimuli(const network_spec& net) {
         stimulus_slot slot;
         slot.type = spec.type;
         slot.population = find_population(pops, spec.target, where + ".target");
-        if (!(spec.start_ms >= 0) || !(spec.stop_ms >= spec.start_ms))
-            throw core::config_error(fmt::format("{}: need 0 <= start_ms <= stop_ms (got {} and {})", where, spec.start_ms, spec.stop_ms));
-        // Active in the steps whose start time s*dt lies in [start, stop).
-        slot.first_step = static_cast<std::int64_t>(std::ceil(spec.start_ms / dt - 1e-9));
-        slot.end_step = spec.stop_ms > 1e299 ? std::numeric_limits<std::int64_t>::max()
-                                             : static_cast<std::int64_t>(std::ceil(spec.stop_ms / dt - 1e-9));
+        set_stimulus_window(slot, spec.start_ms, spec.stop_ms, where);
         const auto& model = *pops[slot.population].model;
         if (spec.type == stimulus_spec::kind::poisson) {
             const int receptor = model.receptor_index(spec.receptor);
@@ -473,6 +469,17 @@ void simulation::impl::build_stimuli(const network_spec& net) {
         (slot.type == stimulus_spec::kind::dc ? own.dc_stimuli : own.poisson_stimuli).push_back(stimuli.size());
         stimuli.push_back(slot);
     }
+}
+
+// Active in the steps whose start time s*dt lies in [start, stop).
+void simulation::impl::set_stimulus_window(stimulus_slot& slot, double start_ms, double stop_ms,
+                                           const std::string& where) const {
+    const double dt = run_cfg.dt_ms;
+    if (!(start_ms >= 0) || !(stop_ms >= start_ms))
+        throw core::config_error(fmt::format("{}: need 0 <= start_ms <= stop_ms (got {} and {})", where, start_ms, stop_ms));
+    slot.first_step = static_cast<std::int64_t>(std::ceil(start_ms / dt - 1e-9));
+    slot.end_step = stop_ms > 1e299 ? std::numeric_limits<std::int64_t>::max()
+                                    : static_cast<std::int64_t>(std::ceil(stop_ms / dt - 1e-9));
 }
 
 void simulation::impl::initialize_state(const network_spec& net) {
@@ -944,6 +951,26 @@ std::uint64_t simulation::synapse_bytes() const {
         for (const auto& t : proj.per_thread) n += t.bytes();
     return n;
 }
+void simulation::set_parameters(const std::string& population, const std::map<std::string, double>& values) {
+    auto& pop = impl_->pops[find_population(impl_->pops, population, "set_parameters")];
+    pop.model->set_parameters("population." + population, values, impl_->run_cfg.dt_ms);
+}
+
+void simulation::set_spike_times(const std::string& population, const std::vector<std::vector<double>>& times_ms) {
+    auto& pop = impl_->pops[find_population(impl_->pops, population, "set_spike_times")];
+    pop.model->set_spike_times("population." + population, times_ms, impl_->run_cfg.dt_ms);
+}
+
+void simulation::set_dc_stimulus(std::size_t index, double amplitude_pa, double start_ms, double stop_ms) {
+    const std::string where = fmt::format("stimulus[{}]", index);
+    if (index >= impl_->stimuli.size() || impl_->stimuli[index].type != stimulus_spec::kind::dc)
+        throw core::config_error(fmt::format("{}: no DC stimulus with this index", where));
+    if (!std::isfinite(amplitude_pa)) throw core::config_error(fmt::format("{}.amplitude_pa: must be finite", where));
+    auto& slot = impl_->stimuli[index];
+    impl_->set_stimulus_window(slot, start_ms, stop_ms, where);
+    slot.amplitude = amplitude_pa;
+}
+
 std::vector<population_summary> simulation::populations() const {
     std::vector<population_summary> out;
     for (const auto& p : impl_->pops)

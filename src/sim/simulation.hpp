@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,13 @@ public:
 
     // Advances the network by duration_ms (rounded to whole steps); may be called repeatedly.
     void run(double duration_ms);
+    // Between runs (the Python module, PyNN's Population.set): new values for some parameters of
+    // every neuron of a population, and new spike times of a spike_source_array (one list per
+    // neuron; times not after the current time are never emitted). config_error on bad input.
+    void set_parameters(const std::string& population, const std::map<std::string, double>& values);
+    void set_spike_times(const std::string& population, const std::vector<std::vector<double>>& times_ms);
+    // Between runs: a DC stimulus's amplitude [pA] and window [start, stop) ms (index: network_spec order).
+    void set_dc_stimulus(std::size_t index, double amplitude_pa, double start_ms, double stop_ms);
 
     double time_ms() const;
     double dt_ms() const;

@@ -296,6 +296,43 @@ def test_assemblies_views_and_synaptic_current_recording():
     assert isyn.magnitude[:, 0].sum() == pytest.approx(expected.sum(), rel=0.05)
 
 
+def test_parameters_sources_and_currents_change_between_runs():
+    # PyNN's set() between runs reaches the running engine: a Poisson rate, new spike times, a DC
+    # amplitude (varying_poisson.py / update_spike_source_array.py / current_injection.py style).
+    n = 400
+    sources = sim.Population(n, sim.SpikeSourcePoisson(rate=10.0))
+    sources.record("spikes")
+    array = sim.Population(2, sim.SpikeSourceArray(spike_times=[[10.0], [20.0]]))
+    array.record("spikes")
+    cm, tau_m, v_rest, v_thresh, tau_refrac = 0.5, 15.0, -65.0, -50.0, 2.0
+    cell = sim.Population(1, sim.IF_curr_exp(cm=cm, tau_m=tau_m, v_rest=v_rest, v_reset=v_rest, v_thresh=v_thresh,
+                                             tau_refrac=tau_refrac))
+    cell.record("spikes")
+    dc = sim.DCSource(amplitude=0.7, start=0.0, stop=1e12)
+    dc.inject_into(cell)
+    sim.run(1000.0)
+    sources.set(rate=50.0)
+    array.set(spike_times=[Sequence([500.0, 1500.0]), Sequence([1200.0, 1300.0])])
+    dc.amplitude = 1.4
+    sim.run(1000.0)
+    times = np.concatenate(_spike_times(sources))
+    for window, rate in (((0.0, 1000.0), 10.0), ((1000.0, 2000.0), 50.0)):
+        count = np.count_nonzero((times > window[0]) & (times <= window[1]))
+        expected = rate * n
+        assert abs(count - expected) < 4 * math.sqrt(expected), (window, count)
+    trains = _spike_times(array)
+    np.testing.assert_allclose(trains[0], [10.0, 1500.0])  # 500 ms was already past: dropped
+    np.testing.assert_allclose(trains[1], [20.0, 1200.0, 1300.0])
+    spikes = _spike_times(cell)[0]
+    for window, amplitude in (((100.0, 1000.0), 0.7), ((1100.0, 2000.0), 1.4)):
+        r_i = amplitude * tau_m / cm
+        expected = tau_refrac + tau_m * math.log(r_i / (r_i - (v_thresh - v_rest)))
+        inside = spikes[(spikes > window[0]) & (spikes < window[1])]
+        assert abs(np.diff(inside).mean() - expected) < 0.1, (amplitude, np.diff(inside).mean(), expected)
+    with pytest.raises(NotImplementedError, match="must stay equal within each group"):
+        sources[:10].set(rate=5.0)
+
+
 def test_unsupported_features_say_so():
     cells = sim.Population(200, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
     with pytest.raises(NotImplementedError, match="'tau_m' of population .* 200 distinct combinations"):

@@ -403,3 +403,48 @@ TEST(simulation, initial_values_set_each_neurons_state) {
     net.populations[0].initial_values["v"] = {-60.0};
     EXPECT_EQ(build_error(net), "population.cells.initial_values.v: 1 values for 3 neurons");
 }
+
+TEST(simulation, parameters_spike_times_and_dc_change_between_runs) {
+    // A DC-driven iaf_psc_exp whose bias current is raised at 100 ms: its period before and after
+    // is the closed form T = t_ref + tau_m ln(RI / (RI - (v_th - e_l))), on the 0.1 ms grid.
+    sim::network_spec net;
+    net.populations.push_back({"p", "iaf_psc_exp", 1, {{"i_e", 400.0}}, {}, {}, true});
+    net.populations.push_back({"src", "spike_source_array", 2, {}, {}, {{5.0}, {}}, true});
+    net.populations.push_back({"q", "iaf_psc_exp", 1, {}, {}, {}, true});
+    sim::stimulus_spec dc;
+    dc.type = sim::stimulus_spec::kind::dc;
+    dc.target = "q";
+    dc.amplitude_pa = 0;
+    net.stimuli.push_back(dc);
+    const auto registry = models::builtin_registry();
+    sim::simulation s(net, {}, registry);
+    test::capture_spikes spikes;
+    s.attach_spike_sink(&spikes);
+    s.run(100);
+    s.set_parameters("p", {{"i_e", 600.0}});
+    s.set_spike_times("src", {{50.0, 150.0, 160.0}, {120.0}});  // 50 ms is past: never emitted
+    s.set_dc_stimulus(0, 500.0, 130.0, 1e300);
+    s.run(100);
+    auto period = [](double i_pa) {  // NEST iaf_psc_exp defaults: C 250 pF, tau_m 10 ms, t_ref 2 ms
+        const double ri = i_pa * 10.0 / 250.0;
+        return 2.0 + std::ceil(10.0 * std::log(ri / (ri - 15.0)) / 0.1 - 1e-9) * 0.1;
+    };
+    const auto t = spikes.times_of(0, 0);
+    ASSERT_GT(t.size(), 10u);
+    for (std::size_t k = 1; k < t.size(); ++k) {
+        if (t[k] < 100.0) {
+            EXPECT_NEAR(t[k] - t[k - 1], period(400.0), 1e-9) << k;
+        } else if (t[k - 1] > 110.0) {
+            EXPECT_NEAR(t[k] - t[k - 1], period(600.0), 1e-9) << k;
+        }
+    }
+    EXPECT_EQ(spikes.times_of(1, 0), (std::vector<double>{5.0, 150.0, 160.0}));
+    EXPECT_EQ(spikes.times_of(1, 1), (std::vector<double>{120.0}));
+    const auto q = spikes.times_of(2, 0);
+    ASSERT_FALSE(q.empty());
+    EXPECT_GT(q.front(), 130.0);
+    EXPECT_THROW(s.set_parameters("p", {{"tau_m", -1.0}}), core::config_error);
+    EXPECT_THROW(s.set_parameters("p", {{"no_such", 1.0}}), core::config_error);
+    EXPECT_THROW(s.set_spike_times("p", {{1.0}}), core::config_error);
+    EXPECT_THROW(s.set_dc_stimulus(3, 1.0, 0.0, 1.0), core::config_error);
+}
