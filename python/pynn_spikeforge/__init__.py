@@ -31,7 +31,7 @@ from . import simulator
 from .populations import Assembly, Population, PopulationView
 from .projections import Projection
 from .standardmodels import (DCSource, IF_cond_exp, IF_curr_alpha, IF_curr_exp, SpikeSourceArray,
-                             SpikeSourcePoisson, StaticSynapse)
+                             SpikeSourcePoisson, StaticSynapse, StepCurrentSource)
 
 logger = logging.getLogger("PyNN")
 

@@ -82,37 +82,37 @@ class StaticSynapse(synapses.StaticSynapse):
         return state.min_delay
 
 
-class DCSource(electrodes.DCSource):
-    """A constant current (amplitude [nA]) from `start` to `stop` [ms] into whole populations.
-
-    The engine applies a DC stimulus to every neuron of a population; injecting into part of one
-    (a PopulationView, an Assembly's subset, single IDs) raises NotImplementedError.
+class _PopulationCurrent:
+    """What spikeforge's current sources share: each is lowered into the engine's DC stimuli
+    (piecewise-constant currents into every neuron of a population, `_segments()`), so it can be
+    injected into whole populations only; after run() new values take effect from the current
+    time on (the number of segments must stay the same).
     """
-    translations = build_translations(('amplitude', 'amplitude_pa', 1000.0), ('start', 'start_ms'),
-                                      ('stop', 'stop_ms'))
 
     def __init__(self, **parameters):
         object.__setattr__(self, "_native", {})
         object.__setattr__(self, "_targets", [])
-        object.__setattr__(self, "_engine_indices", [])  # the engine's DC stimuli of this source
-        super(electrodes.DCSource, self).__init__(**parameters)
+        object.__setattr__(self, "_engine_indices", [])  # (segment, engine DC stimulus index) pairs
+        electrodes.StandardCurrentSource.__init__(self, **parameters)
         space = ParameterSpace(self.default_parameters, self.get_schema(), shape=(1,))
         space.update(**parameters)
         self.set_native_parameters(self.translate(space))
         state.current_sources.append(self)
 
     def set_native_parameters(self, parameters):
-        """New amplitude / start / stop; after run() they take effect from the current time on."""
         parameters.evaluate(simplify=True)
-        self._native.update({name: float(value) for name, value in parameters.items()})
-        if state.engine is not None:
-            for index in self._engine_indices:
-                state.engine.set_dc_stimulus(index, self._native["amplitude_pa"], self._native["start_ms"],
-                                             self._stop_ms())
-
-    def _stop_ms(self):
-        stop = self._native["stop_ms"]
-        return math.inf if stop >= 1e299 else stop
+        for name, value in parameters.items():
+            value = np.asarray(getattr(value, "value", value), dtype=float)  # Sequence -> array
+            self._native[name] = float(value) if value.ndim == 0 else value.reshape(-1)
+        if state.engine is None:
+            return
+        segments = self._segments()
+        if any(k >= len(segments) for k, _ in self._engine_indices) or \
+                len({k for k, _ in self._engine_indices}) not in (0, len(segments)):
+            raise NotImplementedError("pyNN.spikeforge: after run(), %s must keep its number of steps (call reset() "
+                                      "first)" % type(self).__name__)
+        for k, index in self._engine_indices:
+            state.engine.set_dc_stimulus(index, *segments[k])
 
     def get_native_parameters(self):
         return ParameterSpace(dict(self._native), shape=(1,))
@@ -126,21 +126,48 @@ class DCSource(electrodes.DCSource):
                                                   and np.array_equal(p.all_cells, p.parent.all_cells))
             if not whole:
                 raise NotImplementedError(
-                    "pyNN.spikeforge: DCSource can only be injected into whole populations (got %r); "
-                    "create a separate Population for the neurons that receive it" % (p,))
+                    "pyNN.spikeforge: %s can only be injected into whole populations (got %r); "
+                    "create a separate Population for the neurons that receive it" % (type(self).__name__, p))
             if not p.celltype.injectable:
                 raise TypeError("Can't inject current into a spike source.")
             self._targets.append(p if isinstance(p, Population) else p.parent)
 
     def _add_to_network(self, network):
+        # (segment, engine stimulus index) pairs, so that later changes find their stimuli.
         self._engine_indices.clear()
         for p in self._targets:
-            for name, _, _ in state.layout.of(p):
-                self._engine_indices.append(network.stimulus_count)
-                network.stimulate_dc(name, self._native["amplitude_pa"], self._native["start_ms"], self._stop_ms())
+            for k, (amplitude, start, stop) in enumerate(self._segments()):
+                for name, _, _ in state.layout.of(p):
+                    self._engine_indices.append((k, network.stimulus_count))
+                    network.stimulate_dc(name, amplitude, start, stop)
 
     def _get_data(self):
-        raise NotImplementedError("pyNN.spikeforge: recording the current of a DCSource is not supported")
+        raise NotImplementedError("pyNN.spikeforge: recording the current of a current source is not supported")
 
     def record(self):
-        raise NotImplementedError("pyNN.spikeforge: recording the current of a DCSource is not supported")
+        raise NotImplementedError("pyNN.spikeforge: recording the current of a current source is not supported")
+
+
+class DCSource(_PopulationCurrent, electrodes.DCSource):
+    """A constant current (amplitude [nA]) from `start` to `stop` [ms] into whole populations."""
+    translations = build_translations(('amplitude', 'amplitude_pa', 1000.0), ('start', 'start_ms'),
+                                      ('stop', 'stop_ms'))
+
+    def _segments(self):
+        stop = self._native["stop_ms"]
+        return [(self._native["amplitude_pa"], self._native["start_ms"], math.inf if stop >= 1e299 else stop)]
+
+
+class StepCurrentSource(_PopulationCurrent, electrodes.StepCurrentSource):
+    """A step-wise current into whole populations: amplitudes [nA] from each of `times` [ms] to
+    the next (zero before the first, the last one to the end)."""
+    translations = build_translations(('amplitudes', 'amplitudes_pa', 1000.0), ('times', 'times_ms'))
+
+    def _segments(self):
+        times = np.atleast_1d(self._native["times_ms"])
+        amplitudes = np.atleast_1d(self._native["amplitudes_pa"])
+        if times.size != amplitudes.size or np.any(np.diff(times) <= 0) or (times.size and times[0] < 0):
+            raise ValueError("StepCurrentSource: times must be ascending, >= 0 ms, one per amplitude "
+                             "(got %d times, %d amplitudes)" % (times.size, amplitudes.size))
+        stops = list(times[1:]) + [math.inf]
+        return [(float(a), float(t), float(e)) for a, t, e in zip(amplitudes, times, stops)]

@@ -333,6 +333,26 @@ def test_parameters_sources_and_currents_change_between_runs():
         sources[:10].set(rate=5.0)
 
 
+def test_step_current_source_drives_each_step_at_its_analytic_period():
+    cm, tau_m, v_rest, v_thresh, tau_refrac = 0.5, 15.0, -65.0, -50.0, 2.0
+    cells = sim.Population(2, sim.IF_curr_exp(cm=cm, tau_m=tau_m, v_rest=v_rest, v_reset=v_rest, v_thresh=v_thresh,
+                                              tau_refrac=tau_refrac))
+    cells.record("spikes")
+    step = sim.StepCurrentSource(times=[100.0, 400.0, 700.0], amplitudes=[0.7, 0.0, 1.2])
+    step.inject_into(cells)
+    sim.run(500.0)
+    step.amplitudes = Sequence([0.7, 0.0, 1.6])  # the last step, not yet started, changes
+    sim.run(500.0)
+    for train in _spike_times(cells):
+        assert not np.any(train < 100.0) and not np.any((train > 420.0) & (train < 700.0))
+        for (t0, t1), amplitude in (((100.0, 400.0), 0.7), ((700.0, 1000.0), 1.6)):
+            r_i = amplitude * tau_m / cm
+            inside = train[(train > t0) & (train <= t1)]
+            first = t0 + tau_m * math.log(r_i / (r_i - (v_thresh - v_rest)))  # from rest at t0
+            assert inside[0] == pytest.approx(first, abs=0.1 + 1e-9)
+            assert abs(np.diff(inside).mean() - (tau_refrac + first - t0)) < 0.1
+
+
 def test_unsupported_features_say_so():
     cells = sim.Population(200, sim.IF_cond_exp(tau_m=RandomDistribution("uniform", low=10.0, high=20.0)))
     with pytest.raises(NotImplementedError, match="'tau_m' of population .* 200 distinct combinations"):
