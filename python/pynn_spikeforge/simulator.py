@@ -11,7 +11,6 @@ import numpy as np
 from pyNN import common
 
 import spikeforge
-from spikeforge import _core
 
 name = "spikeforge"
 

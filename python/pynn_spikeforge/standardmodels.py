@@ -8,7 +8,7 @@ PyNN unit)). Weights: uS (conductance) and nA (current) both become x 1000 (nS, 
 import math
 
 import numpy as np
-from pyNN.parameters import ParameterSpace, Sequence
+from pyNN.parameters import ParameterSpace
 from pyNN.standardmodels import build_translations, cells, electrodes, synapses
 
 from .simulator import state

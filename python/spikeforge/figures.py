@@ -4,7 +4,6 @@
 (``spikeforge.stats``: histogram of ``rate_bin_ms`` smoothed by a Gaussian of sd
 ``rate_kernel_sigma_ms``).
 """
-import numpy as np
 
 from .data import stats
 

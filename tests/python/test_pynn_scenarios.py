@@ -5,7 +5,6 @@ clear NotImplementedError of what the backend does not support.
 import math
 import pickle
 
-import neo
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp

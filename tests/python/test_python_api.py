@@ -5,7 +5,6 @@ References are independent of the module: the CLI's own output files (read with 
 forms, and numpy computations of the statistics.
 """
 import math
-import pathlib
 
 import numpy as np
 import pytest
