@@ -33,6 +33,8 @@ def _ids(neurons):
 def _self_pre_index(pre, post):
     """For each post neuron, the pre index of the same cell, or -1."""
     pre_ids, post_ids = _ids(pre), _ids(post)
+    if pre_ids.size == 0:
+        return np.full(post_ids.size, -1, dtype=np.int64)
     order = np.argsort(pre_ids)
     pos = np.searchsorted(pre_ids[order], post_ids)
     pos = np.minimum(pos, len(pre_ids) - 1)
@@ -131,6 +133,9 @@ def fixed_number_post(c, pre, post, rs):
 def fixed_total_number(c, pre, post, rs):
     m, n, k = pre.size, post.size, int(c.n)
     self_pre = None if c.allow_self_connections else _self_pre_index(pre, post)
+    allowed_pairs = m * n - (0 if self_pre is None else np.count_nonzero(self_pre >= 0))
+    if k > 0 and allowed_pairs == 0:  # the redraw loop below would never end
+        raise errors.ConnectionError("FixedTotalNumberConnector: n = %d but no pair of neurons may be connected" % k)
     if c.with_replacement:
         pre_idx = rs.randint(0, m, size=k).astype(np.int64)
         post_idx = rs.randint(0, n, size=k).astype(np.int64)

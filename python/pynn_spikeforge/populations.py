@@ -23,29 +23,36 @@ class PopulationView(common.PopulationView):
     _assembly_class = Assembly
     _simulator = simulator
 
+    # Views of views: values live in the Population at the root (the grandparent).
+    def _in_root(self):
+        return self.index_in_grandparent(np.arange(self.size))
+
     def _get_parameters(self, *names):
         values = {}
         for name in names:
-            value = self.parent._parameters[name]
-            values[name] = simplify(value[self.mask] if isinstance(value, np.ndarray) else value)
+            value = self.grandparent._parameters[name]
+            values[name] = simplify(value[self._in_root()] if isinstance(value, np.ndarray) else value)
         return ParameterSpace(values, shape=(self.size,))
 
     def _set_parameters(self, parameter_space):
         parameter_space.evaluate(simplify=False)
+        root = self.grandparent
+        new_values = {}
         for name, value in parameter_space.items():
-            self.parent._parameters[name][self.mask] = value
-        self.parent._push_parameters(list(parameter_space.keys()))
+            new_values[name] = np.array(root._parameters[name], copy=True)
+            new_values[name][self._in_root()] = value
+        root._commit_parameters(new_values)
 
     def _set_initial_value_array(self, variable, initial_values):
         state.check_not_built("setting initial values")
-        self.parent._initial[variable][self.mask] = initial_values.evaluate(simplify=False)
+        self.grandparent._initial[variable][self._in_root()] = initial_values.evaluate(simplify=False)
 
     def initialize(self, **initial_values):
         """Sets initial values of the view's neurons (PyNN units)."""
         for variable, value in initial_values.items():
-            if variable not in self.parent._initial:
+            if variable not in self.grandparent._initial:
                 raise errors.NonExistentParameterError(variable, self.celltype.__class__.__name__,
-                                                       list(self.parent._initial))
+                                                       list(self.grandparent._initial))
             self._set_initial_value_array(variable, LazyArray(value, shape=(self.size,), dtype=float))
 
     def _get_view(self, selector, label=None):
@@ -97,38 +104,43 @@ class Population(common.Population):
 
     def _set_parameters(self, parameter_space):
         parameter_space.evaluate(simplify=False)
-        for name, value in parameter_space.items():
-            self._parameters[name] = value
-        self._push_parameters(list(parameter_space.keys()))
+        self._commit_parameters(dict(parameter_space.items()))
 
-    def _push_parameters(self, names):
-        """After run(): hands changed native parameters to the running engine, engine population
-        by engine population (PyNN's set() between runs: a Poisson rate, a bias current, new
-        spike times). The split into engine populations is fixed when the network is built, so
-        new values must be equal within each of them."""
-        if state.engine is None:
-            return  # taken up when the network is built
-        for engine_name, members, params in state.layout.of(self):
-            changes = {}
-            for name in names:
-                if name == "spike_times":
-                    continue
-                values = np.broadcast_to(np.asarray(self._parameters[name], dtype=float), (self.size,))[members]
-                if values.size and not np.all(values == values[0]):
-                    raise NotImplementedError(
-                        "pyNN.spikeforge: after run(), '%s' of population '%s' must stay equal within each group of "
-                        "neurons that shared all parameters when the network was built (call reset() first)"
-                        % (name, self.label))
-                if values.size and params.get(name) != float(values[0]):
-                    changes[name] = params[name] = float(values[0])
+    def _commit_parameters(self, new_values):
+        """Takes new native parameter arrays ({name: one value per neuron}). After run() they go
+        to the running engine too, engine population by engine population (PyNN's set() between
+        runs: a Poisson rate, a bias current, new spike times); the split into engine populations
+        is fixed when the network is built, so values must stay equal within each. Everything is
+        checked before anything changes."""
+        updates = []  # (engine population, {param: value}, new spike times or None)
+        if state.engine is not None:
+            for engine_name, members, params in state.layout.of(self):
+                changes = {}
+                for name, value in new_values.items():
+                    if name == "spike_times":
+                        continue
+                    values = np.broadcast_to(np.asarray(value, dtype=float), (self.size,))[members]
+                    if values.size and not np.all(values == values[0]):
+                        raise NotImplementedError(
+                            "pyNN.spikeforge: after run(), '%s' of population '%s' must stay equal within each group of "
+                            "neurons that shared all parameters when the network was built (call reset() first)"
+                            % (name, self.label))
+                    if values.size and params.get(name) != float(values[0]):
+                        changes[name] = float(values[0])
+                spikes = self._spike_times(members, new_values["spike_times"]) if "spike_times" in new_values else None
+                updates.append((engine_name, params, changes, spikes))
+        for engine_name, params, changes, spikes in updates:  # the engine validates the values
             if changes:
                 state.engine.set_parameters(engine_name, **changes)
-            if "spike_times" in names:
-                state.engine.set_spike_times(engine_name, self._spike_times(members))
+                params.update(changes)
+            if spikes is not None:
+                state.engine.set_spike_times(engine_name, spikes)
+        self._parameters.update(new_values)
 
-    def _spike_times(self, members):
+    def _spike_times(self, members, trains=None):
         """The spike-time lists [ms] of the given neurons (Sequence / ArrayParameter values)."""
-        return [np.asarray(getattr(s, "value", s), dtype=float) for s in (self._parameters["spike_times"][i] for i in members)]
+        trains = self._parameters["spike_times"] if trains is None else trains
+        return [np.asarray(getattr(s, "value", s), dtype=float) for s in (trains[i] for i in members)]
 
     # --- lowering into the engine --------------------------------------------------------------
     # Engine populations per Population: more than this many distinct parameter sets (e.g. a

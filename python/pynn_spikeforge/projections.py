@@ -9,6 +9,7 @@ import numpy as np
 from pyNN import common, connectors as pynn_connectors, errors
 from pyNN.random import RandomDistribution
 from pyNN.space import Space
+from pyNN.standardmodels import check_weights
 
 from . import connectors, simulator
 from .simulator import state
@@ -33,6 +34,10 @@ class Projection(common.Projection):
                                       % type(self.synapse_type).__name__)
         self._index = len(state.projections)
         self._pre_idx, self._post_idx, self._values = self._connect(connector)
+        if len(self._pre_idx):
+            # PyNN's sign rules (positive for conductance / excitatory, negative for current-based
+            # inhibitory), as its generic path checks them.
+            check_weights(np.asarray(self._values["weight"], dtype=float) / _SCALE["weight"], self)
         state.projections.append(self)
 
     # --- connecting ------------------------------------------------------------------------
@@ -136,7 +141,15 @@ class Projection(common.Projection):
 
     def _get_attributes_as_list(self, names):
         columns = [self._attribute(name) for name in names]
-        return [tuple(row) for row in np.column_stack(columns).tolist()] if columns else []
+        if not columns:
+            return []
+        rows = np.column_stack(columns).tolist()
+        # Indices as ints (so that they index arrays), as PyNN's other backends give them.
+        integral = [k for k, name in enumerate(names) if name in ("presynaptic_index", "postsynaptic_index")]
+        for row in rows:
+            for k in integral:
+                row[k] = int(row[k])
+        return [tuple(row) for row in rows]
 
     def _get_attributes_as_arrays(self, names, multiple_synapses="sum"):
         combine = {"sum": np.add.at, "min": np.minimum.at, "max": np.maximum.at}
@@ -146,8 +159,15 @@ class Projection(common.Projection):
             values = self._attribute(name)
             result = np.full((self.pre.size, self.post.size), np.nan)
             if multiple_synapses in ("first", "last"):
-                order = slice(None, None, -1) if multiple_synapses == "first" else slice(None)
-                result[self._pre_idx[order], self._post_idx[order]] = values[order]
+                # One synapse per pair, picked explicitly: numpy's repeated-index assignment order
+                # is not something to rely on.
+                key = self._pre_idx * self.post.size + self._post_idx
+                if multiple_synapses == "first":
+                    _, pick = np.unique(key, return_index=True)
+                else:
+                    _, from_end = np.unique(key[::-1], return_index=True)
+                    pick = len(key) - 1 - from_end
+                result[self._pre_idx[pick], self._post_idx[pick]] = values[pick]
             else:
                 # Start from the identity of the operation where a synapse exists, then combine.
                 start = {"sum": 0.0, "min": np.inf, "max": -np.inf}[multiple_synapses]

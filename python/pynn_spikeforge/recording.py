@@ -16,8 +16,22 @@ class Recorder(recording.Recorder):
         super().__init__(population, file)
         self._interval = {}       # variable -> sampling interval [ms]
         self._cleared_at = 0.0    # [ms] data before this was handed out with clear=True
+        # [ms] per neuron of the population: spikes count from this time on (record('spikes')
+        # called after the network started keeps only the spikes that come after the call).
+        self._spikes_since = np.zeros(population.size)
+
+    def record(self, variables, ids, sampling_interval=None):
+        # Checked before PyNN registers anything: the engine samples on the dt grid.
+        if sampling_interval is not None:
+            steps = sampling_interval / state.dt
+            if sampling_interval <= 0 or abs(steps - round(steps)) > 1e-9 * max(1.0, steps):
+                raise ValueError("pyNN.spikeforge: sampling_interval %g ms must be a whole multiple of the time step "
+                                 "%g ms" % (sampling_interval, state.dt))
+        super().record(variables, ids, sampling_interval)
 
     def _record(self, variable, new_ids, sampling_interval=None):
+        if new_ids and variable == "spikes":
+            self._spikes_since[self._indices(new_ids)] = state.t
         if new_ids and variable != "spikes":
             state.check_not_built("recording new variables")
             if variable not in self.population.celltype.engine_state:
@@ -50,8 +64,9 @@ class Recorder(recording.Recorder):
         gids, times = [], []
         for name, members, _ in state.layout.of(self.population):
             t, local = state.engine.spikes(name)
-            keep = t > self._cleared_at
-            gids.append(int(self.population.first_id) + members[local[keep].astype(np.int64)])
+            index = members[local.astype(np.int64)]
+            keep = (t > self._cleared_at) & (t > self._spikes_since[index])
+            gids.append(int(self.population.first_id) + index[keep])
             times.append(t[keep])
         if len(gids) == 1:
             return gids[0], times[0]  # one engine population: already by (time, id)
@@ -88,6 +103,12 @@ class Recorder(recording.Recorder):
         values = np.vstack([first, values])
         times = np.concatenate([[0.0], times])
         keep = times >= self._cleared_at - 1e-9
+        if times[keep].size and abs(times[keep][0] - self._cleared_at) > 1e-9:
+            # PyNN labels the first sample with the clear time: refuse rather than shift the time axis.
+            raise NotImplementedError(
+                "pyNN.spikeforge: get_data(clear=True) was called at t = %g ms, which is not a multiple of the "
+                "sampling interval %g ms of '%s'; clear at multiples of it" % (self._cleared_at, self.sampling_interval,
+                                                                           variable))
         return values[keep], None
 
     def _local_count(self, variable, filter_ids=None):
@@ -100,8 +121,11 @@ class Recorder(recording.Recorder):
         self._cleared_at = state.t
 
     def _reset(self):
-        self._cleared_at = 0.0
+        # PyNN's "stop recording" hook (record(None)), not the simulation's reset: data handed
+        # out with clear=True stays handed out (the simulation's reset goes through store_to_cache).
+        self._cleared_at = state.t
 
     def store_to_cache(self, annotations=None):
         super().store_to_cache(annotations)
-        self._cleared_at = 0.0
+        self._cleared_at = 0.0  # the simulation's reset: a new engine from t = 0
+        self._spikes_since[:] = 0.0

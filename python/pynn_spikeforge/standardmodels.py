@@ -66,6 +66,11 @@ class SpikeSourcePoisson(cells.SpikeSourcePoisson):
     )
     engine_state = {}
 
+    def computed_parameters(self):
+        # stop_ms depends on start too: set(start=...) alone must keep the duration, so PyNN
+        # has to recompute from the full parameter set (as for duration).
+        return super().computed_parameters() + ["start"]
+
 
 class SpikeSourceArray(cells.SpikeSourceArray):
     __doc__ = cells.SpikeSourceArray.__doc__

@@ -37,7 +37,7 @@ class SpikeData:
     def _to_dict(self):
         return {"times_ms": self.times_ms, "units": self.units, "unit_count": self.unit_count,
                 "population_names": self.population_names, "unit_population": self.unit_population,
-                "t_start_ms": self.t_start_ms, "t_stop_ms": self.t_stop_ms}
+                "t_start_ms": self.t_start_ms, "t_stop_ms": self.t_stop_ms, "node_id": self.node_id}
 
     def population(self, name):
         """(times_ms, node ids) of one population's spikes."""
@@ -64,7 +64,8 @@ def read_spikes(path, format="", time_unit_ms=0.0, dt_ms=0.1):
 
 def write_spikes(data, path, format=None):
     """Writes ``data`` as sonata (.h5), nwb, csv, npy or parquet (from the extension by default),
-    atomically."""
+    atomically. Units are numbered 0..n-1 within each population (their row), as
+    ``spikeforge convert`` writes them (docs/readers.md); ``node_id`` is not written."""
     path = str(path)
     if format is None:
         ext = path.rsplit(".", 1)[-1].lower()

@@ -155,11 +155,10 @@ class Simulation:
 
     def __init__(self, network, dt_ms=None, seed=None, threads=None, t_stop_ms=None):
         b = network._builder
-        b.set_run(float(dt_ms if dt_ms is not None else b.dt_ms),
-                  float(t_stop_ms if t_stop_ms is not None else b.t_stop_ms),
-                  int(seed if seed is not None else b.seed), int(threads if threads is not None else b.threads))
-        self._t_stop_ms = b.t_stop_ms
-        self._sim = _core.Simulation(b)
+        self._t_stop_ms = float(t_stop_ms if t_stop_ms is not None else b.t_stop_ms)
+        self._sim = _core.Simulation(b, float(dt_ms if dt_ms is not None else b.dt_ms), self._t_stop_ms,
+                                     int(seed if seed is not None else b.seed),
+                                     int(threads if threads is not None else b.threads))
 
     def run(self, duration_ms=None):
         """Advances by ``duration_ms`` [ms] (default: the config's t_stop_ms). Call again to continue."""

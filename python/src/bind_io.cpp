@@ -44,6 +44,13 @@ core::spike_dataset dataset_from_dict(const py::dict& d, const std::string& what
         data.units.add_population(names[membership[u]], static_cast<std::uint32_t>(end - u), 0);
         u = end;
     }
+    // Each unit's id in its source (e.g. SONATA node ids), when given.
+    if (d.contains("node_id") && !d["node_id"].is_none()) {
+        auto node_id = to_vector<std::uint64_t>(d["node_id"]);
+        if (node_id.size() != data.units.node_id.size())
+            throw core::input_error(what + ": node_id needs one entry per unit");
+        data.units.node_id = std::move(node_id);
+    }
     data.spikes.sort();
     data.spikes.validate(what);
     data.format = "python";

@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <limits>
 #include <map>
 #include <memory>
@@ -101,15 +102,20 @@ private:
 
 sim::distribution to_distribution(const py::handle& value, const std::string& where) {
     if (py::isinstance<sim::distribution>(value)) return value.cast<sim::distribution>();
-    if (py::isinstance<py::float_>(value) || py::isinstance<py::int_>(value)) return sim::distribution::constant(value.cast<double>());
+    // Any number, numpy scalars included (but not a bool or a string).
+    if (PyNumber_Check(value.ptr()) && !PyBool_Check(value.ptr()) && !py::isinstance<py::array>(value))
+        return sim::distribution::constant(py::float_(py::reinterpret_borrow<py::object>(value)).cast<double>());
     throw core::config_error(fmt::format("{}: expected a number or a Distribution", where));
 }
 
 std::vector<std::uint32_t> to_indices(const py::handle& values, std::uint64_t limit, const std::string& where) {
-    const auto raw = to_vector<std::int64_t>(values);
+    // Through double, so that a fractional index is an error instead of being truncated.
+    const auto raw = to_vector<double>(values);
     std::vector<std::uint32_t> out(raw.size());
     for (std::size_t k = 0; k < raw.size(); ++k) {
-        if (raw[k] < 0 || static_cast<std::uint64_t>(raw[k]) >= limit)
+        if (raw[k] != std::floor(raw[k]))
+            throw core::config_error(fmt::format("{}[{}]: index {} is not a whole number", where, k, raw[k]));
+        if (!(raw[k] >= 0) || raw[k] >= static_cast<double>(limit))
             throw core::config_error(fmt::format("{}[{}]: index {} out of range [0, {})", where, k, raw[k], limit));
         out[k] = static_cast<std::uint32_t>(raw[k]);
     }
@@ -353,12 +359,6 @@ void bind_sim(py::module_& m) {
              py::arg("rate_hz"), py::arg("weight"), py::arg("amplitude_pa"), py::arg("start_ms"), py::arg("stop_ms"))
         .def("add_probe", &network_builder::add_probe, py::arg("population"), py::arg("field"), py::arg("nodes"),
              py::arg("interval_ms"))
-        .def("set_run", [](network_builder& b, double dt_ms, double t_stop_ms, std::uint64_t seed, int threads) {
-            b.config.run.dt_ms = dt_ms;
-            b.config.run.t_stop_ms = t_stop_ms;
-            b.config.run.seed = seed;
-            b.config.run.threads = threads;
-        }, py::arg("dt_ms"), py::arg("t_stop_ms"), py::arg("seed"), py::arg("threads"))
         .def_static("from_config_file", [](const std::string& path) {
             network_builder b;
             b.config = config::parse_file(path);
@@ -387,7 +387,15 @@ void bind_sim(py::module_& m) {
         .def("to_toml", [](const network_builder& b) { return config::to_toml(b.config); });
 
     py::class_<py_simulation>(m, "Simulation")
-        .def(py::init([](const network_builder& b) { return std::make_unique<py_simulation>(b.config); }), py::arg("network"))
+        .def(py::init([](const network_builder& b, double dt_ms, double t_stop_ms, std::uint64_t seed, int threads) {
+                 auto c = b.config;  // the run settings are this simulation's, the network is not changed
+                 c.run.dt_ms = dt_ms;
+                 c.run.t_stop_ms = t_stop_ms;
+                 c.run.seed = seed;
+                 c.run.threads = threads;
+                 return std::make_unique<py_simulation>(c);
+             }),
+             py::arg("network"), py::arg("dt_ms"), py::arg("t_stop_ms"), py::arg("seed"), py::arg("threads"))
         .def("run", &py_simulation::run, py::arg("duration_ms"))
         .def("spikes", &py_simulation::spikes, py::arg("population"))
         .def("recorded", &py_simulation::recorded)

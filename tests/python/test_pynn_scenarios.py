@@ -367,3 +367,80 @@ def test_unsupported_features_say_so():
     sim.run(1.0)
     with pytest.raises(NotImplementedError, match="after run"):
         sim.Population(1, sim.IF_cond_exp())
+
+
+def test_recording_windows_follow_record_calls_and_clears():
+    # record('spikes') after the start counts from the call; record(None) after a clear does
+    # not bring back what was handed out.
+    sources = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0, 5.0, 12.0, 15.0, 22.0, 24.0]]))
+    late = sim.Population(1, sim.SpikeSourceArray(spike_times=[[1.0, 5.0, 12.0, 15.0]]))
+    sources.record("spikes")
+    sim.run(10.0)
+    late.record("spikes")
+    sim.run(10.0)
+    np.testing.assert_allclose(_spike_times(late)[0], [12.0, 15.0])
+    first = sources.get_data(clear=True).segments[0].spiketrains[0]
+    np.testing.assert_allclose(first.magnitude, [1.0, 5.0, 12.0, 15.0])
+    sources.record(None)
+    sources.record("spikes")
+    sim.run(5.0)
+    np.testing.assert_allclose(_spike_times(sources)[0], [22.0, 24.0])
+
+
+def test_sampling_and_clear_times_must_sit_on_the_grids():
+    cells = sim.Population(1, sim.IF_curr_exp(i_offset=0.5))
+    with pytest.raises(ValueError, match="whole multiple of the time step"):
+        cells.record("v", sampling_interval=0.25)
+    cells.record("v", sampling_interval=1.0)
+    sim.run(2.5)
+    cells.get_data(clear=True)
+    sim.run(2.5)
+    with pytest.raises(NotImplementedError, match="not a multiple of the sampling interval"):
+        cells.get_data()
+
+
+def test_projection_queries_weight_signs_and_impossible_connectors():
+    pre = sim.Population(3, sim.IF_curr_exp())
+    post = sim.Population(2, sim.IF_curr_exp())
+    conn = [(0, 1, 0.1, 1.0), (2, 0, 0.2, 1.0), (0, 1, 0.3, 1.0)]
+    proj = sim.Projection(pre, post, sim.FromListConnector(conn, column_names=["weight", "delay"]),
+                          sim.StaticSynapse())
+    assert proj.get("weight", format="array", multiple_synapses="first")[0, 1] == pytest.approx(0.1)
+    assert proj.get("weight", format="array", multiple_synapses="last")[0, 1] == pytest.approx(0.3)
+    assert proj.get("weight", format="array", multiple_synapses="sum")[0, 1] == pytest.approx(0.4)
+    rows = proj.get("weight", format="list")
+    assert all(isinstance(i, int) and isinstance(j, int) for i, j, _ in rows)
+    from pyNN.errors import ConnectionError as PyNNConnectionError
+    with pytest.raises(PyNNConnectionError, match="negative"):
+        sim.Projection(pre, post, sim.AllToAllConnector(), sim.StaticSynapse(weight=0.5), receptor_type="inhibitory")
+    one = sim.Population(1, sim.IF_cond_exp())
+    with pytest.raises(PyNNConnectionError, match="no pair"):
+        sim.Projection(one, one, sim.FixedTotalNumberConnector(3, allow_self_connections=False), sim.StaticSynapse())
+
+
+def test_poisson_start_keeps_its_duration_and_nested_views_reach_the_population():
+    sources = sim.Population(200, sim.SpikeSourcePoisson(rate=100.0, start=100.0, duration=200.0))
+    sources.set(start=150.0)
+    assert sources.get("duration") == pytest.approx(200.0)
+    sources.record("spikes")
+    cells = sim.Population(10, sim.IF_curr_exp())
+    inner = cells[2:8][1:3]  # cells 3 and 4
+    inner.set(tau_m=12.0)
+    inner.initialize(v=-55.0)
+    assert list(cells.get("tau_m")) == [20.0] * 3 + [12.0] * 2 + [20.0] * 5
+    assert inner.get("tau_m") == pytest.approx(12.0)
+    sim.run(400.0)
+    times = np.concatenate(_spike_times(sources))
+    assert times.min() >= 150.0 and times.max() > 340.0 and times.max() < 350.0 + 0.1 + 1e-9
+
+
+def test_a_refused_change_after_run_changes_nothing():
+    cells = sim.Population(4, sim.IF_curr_exp(i_offset=0.5))
+    cells.record("spikes")
+    sim.run(50.0)
+    with pytest.raises(NotImplementedError, match="must stay equal"):
+        cells[0:2].set(i_offset=1.0)
+    np.testing.assert_array_equal(np.broadcast_to(cells.get("i_offset"), 4), 0.5)
+    sim.run(200.0)
+    trains = _spike_times(cells)
+    assert all(np.array_equal(t, trains[0]) for t in trains)

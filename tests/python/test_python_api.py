@@ -163,3 +163,18 @@ def test_models_are_described_with_units():
     assert models["iaf_cond_exp"]["fields"]["g_e"] == "nS"
     assert models["iaf_psc_alpha"]["receptors"] == ["excitatory", "inhibitory"]
     assert "ms" in sf.Simulation.run.__doc__ and "Units" in sf.__doc__
+
+
+def test_node_ids_numbers_and_run_settings_round_trip(tmp_path):
+    # Writers number units 0..n-1 per population (their row), as `spikeforge convert` does.
+    data = sf.SpikeData([1.0, 2.0, 3.0], [0, 1, 1], unit_count=2, node_id=[100, 205], t_stop_ms=10.0)
+    sf.write_spikes(data, tmp_path / "s.h5")
+    back = sf.read_spikes(tmp_path / "s.h5")
+    assert list(back.node_id) == [0, 1] and list(back.units) == [0, 1, 1]
+    net = sf.Network()
+    net.add_population("a", "iaf_psc_exp", 3, initial={"v": np.float32(-60.0)}, i_e=np.int64(400))
+    with pytest.raises(sf.ConfigError, match="whole number"):
+        net.connect("a", "a", "from_list", sources=[0.7], targets=[1])
+    sim = sf.Simulation(net, dt_ms=0.05, t_stop_ms=10.0)
+    assert sim.dt_ms == 0.05
+    assert sf.Simulation(net).dt_ms == 0.1, "a Simulation's run settings must not change the Network"
