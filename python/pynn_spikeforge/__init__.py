@@ -10,7 +10,7 @@
 
 The script describes the network with PyNN's API; connections are drawn in numpy when a
 Projection is made; the first run() builds one C++ engine from the description and every run()
-advances it (no Python in the simulation loop). Supported: IF_cond_exp, IF_curr_exp,
+advances it (no Python in the simulation loop). Supported: IF_cond_exp, IF_cond_alpha, IF_curr_exp,
 IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray, DCSource (whole populations), StaticSynapse,
 every PyNN connector (AllToAll, OneToOne, FixedProbability, FixedNumberPre/Post, FixedTotalNumber
 and FromList vectorised; the others through PyNN's generic path), recording of spikes, v and
@@ -30,7 +30,7 @@ from pyNN.recording import *  # noqa: F401,F403
 from . import simulator
 from .populations import Assembly, Population, PopulationView
 from .projections import Projection
-from .standardmodels import (DCSource, IF_cond_exp, IF_curr_alpha, IF_curr_exp, SpikeSourceArray,
+from .standardmodels import (DCSource, IF_cond_alpha, IF_cond_exp, IF_curr_alpha, IF_curr_exp, SpikeSourceArray,
                              SpikeSourcePoisson, StaticSynapse, StepCurrentSource)
 
 logger = logging.getLogger("PyNN")
@@ -45,7 +45,7 @@ class NativeRNG(NumpyRNG):
 
 def list_standard_models():
     """The StandardCellType classes this backend supports."""
-    return ["IF_cond_exp", "IF_curr_exp", "IF_curr_alpha", "SpikeSourcePoisson", "SpikeSourceArray"]
+    return ["IF_cond_exp", "IF_cond_alpha", "IF_curr_exp", "IF_curr_alpha", "SpikeSourcePoisson", "SpikeSourceArray"]
 
 
 def setup(timestep=DEFAULT_TIMESTEP, min_delay=DEFAULT_MIN_DELAY, **extra_params):

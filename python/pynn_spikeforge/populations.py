@@ -77,7 +77,7 @@ class Population(common.Population):
     def _create_cells(self):
         if not hasattr(self.celltype, "engine_model"):
             raise NotImplementedError("pyNN.spikeforge: cell type %s is not supported (supported: IF_cond_exp, "
-                                      "IF_curr_exp, IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray)"
+                                      "IF_cond_alpha, IF_curr_exp, IF_curr_alpha, SpikeSourcePoisson, SpikeSourceArray)"
                                       % type(self.celltype).__name__)
         ids = np.arange(state.id_counter, state.id_counter + self.size)
         self.all_cells = np.array([simulator.ID(i) for i in ids], dtype=simulator.ID)

@@ -38,6 +38,13 @@ class IF_cond_exp(cells.IF_cond_exp):
 _CURRENTS = {'isyn_exc': 'nA', 'isyn_inh': 'nA'}
 
 
+class IF_cond_alpha(cells.IF_cond_alpha):
+    __doc__ = cells.IF_cond_alpha.__doc__
+    engine_model = "iaf_cond_alpha"
+    translations = IF_cond_exp.translations
+    engine_state = IF_cond_exp.engine_state
+
+
 class IF_curr_exp(cells.IF_curr_exp):
     __doc__ = cells.IF_curr_exp.__doc__
     engine_model = "iaf_psc_exp"

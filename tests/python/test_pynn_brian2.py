@@ -75,7 +75,7 @@ def dc_period(sim, celltype):
     return np.diff(times).mean(), len(times)
 
 
-@pytest.mark.parametrize("celltype", ["IF_cond_exp", "IF_curr_exp", "IF_curr_alpha"])
+@pytest.mark.parametrize("celltype", ["IF_cond_exp", "IF_cond_alpha", "IF_curr_exp", "IF_curr_alpha"])
 def test_dc_driven_period_agrees_with_brian2(celltype):
     ours, n_ours = dc_period(pyNN.spikeforge, getattr(pyNN.spikeforge, celltype))
     theirs, n_theirs = dc_period(pyNN.brian2, getattr(pyNN.brian2, celltype))
