@@ -130,6 +130,32 @@ def fixed_number_post(c, pre, post, rs):
     return pre_idx[order], post_idx[order]
 
 
+def _allowed(flat, m, self_pre):
+    """The flat pair indices (post * m + pre) that are not self-connections."""
+    if self_pre is None:
+        return flat
+    post_idx, pre_idx = np.divmod(flat, m)
+    return flat[self_pre[post_idx] != pre_idx]
+
+
+def _distinct_pairs_dense(rs, m, n, k, self_pre):
+    """k distinct allowed pairs, uniformly, by choosing among all of them (k close to m n)."""
+    allowed = _allowed(np.arange(m * n, dtype=np.int64), m, self_pre)
+    return np.sort(allowed[rs.choice(allowed.size, k, replace=False)])
+
+
+def _distinct_pairs(rs, m, n, k, self_pre):
+    """k distinct allowed pairs, uniformly, without listing all m n of them (k << m n): the
+    first k distinct ones of a stream of uniform draws."""
+    chosen = np.zeros(0, dtype=np.int64)
+    while chosen.size < k:
+        draws = _allowed(rs.randint(0, m * n, size=2 * (k - chosen.size) + 16, dtype=np.int64), m, self_pre)
+        both = np.concatenate([chosen, draws])
+        _, first = np.unique(both, return_index=True)
+        chosen = both[np.sort(first)][:k]
+    return np.sort(chosen)
+
+
 def fixed_total_number(c, pre, post, rs):
     m, n, k = pre.size, post.size, int(c.n)
     self_pre = None if c.allow_self_connections else _self_pre_index(pre, post)
@@ -148,14 +174,11 @@ def fixed_total_number(c, pre, post, rs):
                 pre_idx[bad] = rs.randint(0, m, size=bad.size)
                 post_idx[bad] = rs.randint(0, n, size=bad.size)
     else:
-        allowed = np.arange(m * n, dtype=np.int64)
-        if self_pre is not None:
-            post_all, pre_all = np.divmod(allowed, m)
-            allowed = allowed[self_pre[post_all] != pre_all]
-        if k > allowed.size:
+        if k > allowed_pairs:
             raise errors.ConnectionError(
-                "FixedTotalNumberConnector: n = %d exceeds the %d possible pairs" % (k, allowed.size))
-        flat = np.sort(allowed[rs.choice(allowed.size, k, replace=False)])
+                "FixedTotalNumberConnector: n = %d exceeds the %d possible pairs" % (k, allowed_pairs))
+        flat = (_distinct_pairs(rs, m, n, k, self_pre) if m * n > 4 * k
+                else _distinct_pairs_dense(rs, m, n, k, self_pre))
         post_idx, pre_idx = np.divmod(flat, m)
     order = np.lexsort((pre_idx, post_idx))
     return pre_idx[order], post_idx[order]

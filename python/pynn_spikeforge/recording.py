@@ -118,7 +118,13 @@ class Recorder(recording.Recorder):
         return {int(i): int(counts[int(i) - int(self.population.first_id)]) for i in ids}
 
     def _clear_simulator(self):
+        # get_data(clear=True) / write_data(clear=True): the engine's copies of this population's
+        # spikes and samples up to now are freed, so that long runs read out in chunks keep memory
+        # bounded (_cleared_at still filters, for what arrives in the same step).
         self._cleared_at = state.t
+        if state.engine is not None:
+            for name, _, _ in state.layout.of(self.population):
+                state.engine.clear_recordings(name)
 
     def _reset(self):
         # PyNN's "stop recording" hook (record(None)), not the simulation's reset: data handed

@@ -191,9 +191,11 @@ class Simulation:
         self._sim.set_dc_stimulus(int(index), float(amplitude_pa), float(start_ms),
                                   1e300 if math.isinf(stop_ms) else float(stop_ms))
 
-    def clear_recordings(self):
-        """Forgets the spikes and samples recorded so far (the network keeps running from where it is)."""
-        self._sim.clear_recordings()
+    def clear_recordings(self, population=None):
+        """Forgets (and frees) the spikes and samples recorded so far, of every population or of
+        one; the network keeps running from where it is. Long runs read out chunk by chunk stay
+        within bounded memory this way."""
+        self._sim.clear_recordings(population)
 
     def connections(self, projection):
         """The synapses of projection ``projection`` (index in creation order): dict of arrays

@@ -14,10 +14,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace py = pybind11;
@@ -50,8 +52,11 @@ public:
         return {std::move(t), nodes_[p]};
     }
     void clear() {
-        for (auto& s : steps_) s.clear();
-        for (auto& n : nodes_) n.clear();
+        for (std::size_t p = 0; p < steps_.size(); ++p) clear(p);
+    }
+    void clear(std::size_t p) {  // frees the memory too: long runs read out in chunks stay bounded
+        std::vector<std::int64_t>().swap(steps_[p]);
+        std::vector<std::uint32_t>().swap(nodes_[p]);
     }
 
 private:
@@ -91,6 +96,15 @@ public:
     void clear() {
         for (auto& s : steps_) s.clear();
         for (auto& r : rows_) r.clear();
+    }
+    // Frees probe k's samples taken before `step` (the one at `step` itself, the value at the
+    // moment of clearing, starts what is recorded next, as PyNN's segments expect).
+    void clear_before(std::size_t k, std::int64_t step) {
+        const auto& s = steps_[k];
+        const auto keep = static_cast<std::size_t>(std::lower_bound(s.begin(), s.end(), step) - s.begin());
+        const std::size_t width = probes_[k].nodes.size();
+        std::vector<std::int64_t>(s.begin() + static_cast<std::ptrdiff_t>(keep), s.end()).swap(steps_[k]);
+        std::vector<double>(rows_[k].begin() + static_cast<std::ptrdiff_t>(keep * width), rows_[k].end()).swap(rows_[k]);
     }
 
 private:
@@ -279,9 +293,17 @@ public:
         sim_->set_spike_times(population, times);
     }
 
-    void clear_recordings() {
-        spikes_.clear();
-        states_.clear();
+    // Everything recorded so far, or only one population's spikes and samples.
+    void clear_recordings(const std::optional<std::string>& population) {
+        if (!population) {
+            spikes_.clear();
+            states_.clear();
+            return;
+        }
+        if (spikes_.started()) spikes_.clear(population_index(*population));
+        const auto now = static_cast<std::int64_t>(std::llround(sim_->time_ms() / sim_->dt_ms()));
+        for (std::size_t k = 0; k < states_.size(); ++k)
+            if (states_.probe(k).population_name == *population) states_.clear_before(k, now);
     }
 
     py::dict connections(std::size_t index) const {
@@ -399,7 +421,7 @@ void bind_sim(py::module_& m) {
         .def("run", &py_simulation::run, py::arg("duration_ms"))
         .def("spikes", &py_simulation::spikes, py::arg("population"))
         .def("recorded", &py_simulation::recorded)
-        .def("clear_recordings", &py_simulation::clear_recordings)
+        .def("clear_recordings", &py_simulation::clear_recordings, py::arg("population") = py::none())
         .def("set_parameters", &py_simulation::set_parameters, py::arg("population"), py::arg("values"))
         .def("set_spike_times", &py_simulation::set_spike_times, py::arg("population"), py::arg("times_ms"))
         .def("set_dc_stimulus", [](py_simulation& s, std::size_t index, double amplitude_pa, double start_ms, double stop_ms) {

@@ -185,6 +185,13 @@ def test_connector_statistics():
 
     ftn = sim.Projection(pre, post, sim.FixedTotalNumberConnector(5000, rng=rng), syn)
     assert len(ftn) == 5000
+    distinct = sim.Projection(pre, post, sim.FixedTotalNumberConnector(5000, with_replacement=False, rng=rng), syn)
+    pairs = np.array(distinct.get("weight", format="list"))[:, :2].astype(int)
+    assert len({tuple(x) for x in pairs}) == 5000
+    # A uniform 5000-subset of the 120 000 pairs: in-degrees are hypergeometric (mean 16.7).
+    in_degree = np.bincount(pairs[:, 1], minlength=n_post)
+    mean, var = 5000 / n_post, 5000 / n_post * (1 - 1 / n_post) * (n_pre * n_post - 5000) / (n_pre * n_post - 1)
+    assert abs(in_degree.mean() - mean) < 1e-9 and in_degree.var() == pytest.approx(var, rel=0.25)
 
     assert len(sim.Projection(pre, post, sim.AllToAllConnector(), syn)) == n_pre * n_post
     o2o = sim.Projection(post, post, sim.OneToOneConnector(), syn)
@@ -470,3 +477,25 @@ def test_a_refused_change_after_run_changes_nothing():
     sim.run(200.0)
     trains = _spike_times(cells)
     assert all(np.array_equal(t, trains[0]) for t in trains)
+
+
+def test_clearing_reads_frees_the_engines_copies():
+    # A long run read out chunk by chunk with clear=True keeps memory bounded: the engine's
+    # in-memory spikes and samples of the population are freed at each clear (not just hidden).
+    from pyNN.spikeforge.simulator import state
+    cells = sim.Population(20, sim.IF_curr_exp(i_offset=1.0))
+    cells.record(["spikes", "v"])
+    total = 0
+    for chunk in range(3):
+        sim.run(100.0)
+        segment = cells.get_data(clear=True).segments[0]
+        assert segment.filter(name="v")[0].shape[0] == 1001  # 100 ms at 0.1 ms, both ends
+        total += sum(len(t) for t in segment.spiketrains)
+        times, _ = state.engine.spikes("p0")
+        assert times.size == 0
+        assert all(p["values"].shape[0] <= 1 for p in state.engine.recorded())
+    sim.setup(timestep=0.1, min_delay=0.1)  # the same run in one piece
+    again = sim.Population(20, sim.IF_curr_exp(i_offset=1.0))
+    again.record("spikes")
+    sim.run(300.0)
+    assert total == sum(len(t) for t in _spike_times(again)) > 20 * 3 * 2
