@@ -28,13 +28,7 @@ struct iaf_cond_alpha {
             tau_syn_i = 0.5;  // [ms] time to peak of the inhibitory conductance
         }
     };
-    static constexpr std::array<sim::param_desc<params>, iaf_cond_exp::param_table.size()> param_table = [] {
-        std::array<sim::param_desc<params>, iaf_cond_exp::param_table.size()> table{};
-        for (std::size_t k = 0; k < table.size(); ++k)
-            table[k] = {iaf_cond_exp::param_table[k].name, iaf_cond_exp::param_table[k].unit,
-                        static_cast<double params::*>(iaf_cond_exp::param_table[k].member)};
-        return table;
-    }();
+    static constexpr auto param_table = sim::derived_param_table<params>(iaf_cond_exp::param_table);
     static void validate(const params& p) { iaf_cond_exp::validate(p); }
 
     struct state {

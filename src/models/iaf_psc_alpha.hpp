@@ -16,6 +16,7 @@
 
 #include "core/error.hpp"
 #include "core/kernel_attributes.hpp"
+#include "models/iaf_psc_exp.hpp"
 #include "sim/model_api.hpp"
 
 #include <algorithm>
@@ -30,42 +31,23 @@ struct iaf_psc_alpha {
     static constexpr std::array<std::string_view, 2> receptors{"excitatory", "inhibitory"};
     static constexpr bool conductance_based = false;
 
-    // Defaults are PyNN's IF_curr_alpha (c_m from 1 nF, i_offset 0 nA).
-    struct params {
-        double c_m = 1000.0;      // [pF] membrane capacitance
-        double tau_m = 20.0;      // [ms] membrane time constant
-        double e_l = -65.0;       // [mV] resting potential
-        double v_th = -50.0;      // [mV] spike threshold
-        double v_reset = -65.0;   // [mV] reset potential
-        double t_ref = 0.1;       // [ms] refractory period (V clamped to v_reset)
-        double tau_syn_e = 0.5;   // [ms] excitatory alpha time constant (rise time to the peak)
-        double tau_syn_i = 0.5;   // [ms] inhibitory alpha time constant
-        double i_e = 0.0;         // [pA] constant bias current
+    // iaf_psc_exp's parameters (tau_syn_x: the alpha current's rise time to its peak) with
+    // PyNN's IF_curr_alpha defaults (c_m from 1 nF, i_offset 0 nA).
+    struct params : iaf_psc_exp::params {
+        params() {
+            c_m = 1000.0;
+            tau_m = 20.0;
+            e_l = -65.0;
+            v_th = -50.0;
+            v_reset = -65.0;
+            t_ref = 0.1;
+            tau_syn_e = 0.5;
+            tau_syn_i = 0.5;
+            i_e = 0.0;
+        }
     };
-    static constexpr std::array<sim::param_desc<params>, 9> param_table{{
-        {"c_m", "pF", &params::c_m},
-        {"tau_m", "ms", &params::tau_m},
-        {"e_l", "mV", &params::e_l},
-        {"v_th", "mV", &params::v_th},
-        {"v_reset", "mV", &params::v_reset},
-        {"t_ref", "ms", &params::t_ref},
-        {"tau_syn_e", "ms", &params::tau_syn_e},
-        {"tau_syn_i", "ms", &params::tau_syn_i},
-        {"i_e", "pA", &params::i_e},
-    }};
-
-    static void validate(const params& p) {
-        auto require = [](bool ok, const char* rule, double got) {
-            if (!ok) throw core::config_error(fmt::format("{} (got {})", rule, got));
-        };
-        require(p.c_m > 0, "c_m must be > 0 pF", p.c_m);
-        require(p.tau_m > 0, "tau_m must be > 0 ms", p.tau_m);
-        require(p.tau_syn_e > 0, "tau_syn_e must be > 0 ms", p.tau_syn_e);
-        require(p.tau_syn_i > 0, "tau_syn_i must be > 0 ms", p.tau_syn_i);
-        require(p.t_ref >= 0, "t_ref must be >= 0 ms", p.t_ref);
-        require(p.v_reset < p.v_th, "v_reset must be < v_th", p.v_reset);
-        require(std::isfinite(p.e_l) && std::isfinite(p.i_e), "e_l and i_e must be finite", p.e_l);
-    }
+    static constexpr auto param_table = sim::derived_param_table<params>(iaf_psc_exp::param_table);
+    static void validate(const params& p) { iaf_psc_exp::validate(p); }
 
     struct state {
         std::vector<double> v;        // [mV] membrane potential

@@ -33,6 +33,15 @@ struct param_desc {
     double Params::*member;
 };
 
+// A model whose params struct derives from another model's (same parameters, other defaults)
+// reuses that model's table: the member pointers are converted to the derived struct.
+template <class Derived, class Base, std::size_t N>
+constexpr std::array<param_desc<Derived>, N> derived_param_table(const std::array<param_desc<Base>, N>& base) {
+    std::array<param_desc<Derived>, N> table{};
+    for (std::size_t k = 0; k < N; ++k) table[k] = {base[k].name, base[k].unit, static_cast<double Derived::*>(base[k].member)};
+    return table;
+}
+
 template <class State>
 struct field_desc {
     std::string_view name;
